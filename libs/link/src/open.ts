@@ -1,0 +1,38 @@
+import { fileURLToPath } from 'node:url';
+import { parseDeviceUri, type DeviceSpec } from './device-uri.js';
+import { ProcessLink } from './exec-link.js';
+import type { LineLink } from './link.js';
+import { SerialLink } from './serial-link.js';
+import { TcpLink } from './tcp-link.js';
+
+export interface SimContext {
+  /** Address the simulated board connects to (the traffic server's). */
+  trafficHost: string;
+  portBase: number;
+}
+
+/** Path of the simulator's standalone entry, from the firmware-fixtures package. */
+export function simulatorEntry(): string {
+  return fileURLToPath(import.meta.resolve('@espbench/firmware-fixtures/wifi-bench-sim/main'));
+}
+
+/** Build (not open) the link for a device. `sim:` needs to know where the traffic server listens. */
+export function createLink(device: string | DeviceSpec, sim?: SimContext): LineLink {
+  const spec = typeof device === 'string' ? parseDeviceUri(device) : device;
+  switch (spec.kind) {
+    case 'serial':
+      return new SerialLink(spec.uri, spec.path, spec.baudRate);
+    case 'exec':
+      return ProcessLink.shell(spec.uri, spec.command);
+    case 'tcp':
+      return new TcpLink(spec.uri, spec.host, spec.port);
+    case 'sim': {
+      const ctx = sim ?? { trafficHost: '127.0.0.1', portBase: 4321 };
+      return new ProcessLink(spec.uri, 'sim', {
+        file: process.execPath,
+        args: [simulatorEntry(), '--host', ctx.trafficHost, '--port-base', String(ctx.portBase), spec.uri],
+        display: `simulator ${spec.uri}`,
+      });
+    }
+  }
+}

@@ -1,0 +1,2 @@
+export * from './pty.js';
+export * from './require-command.js';
