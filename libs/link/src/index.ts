@@ -6,3 +6,5 @@ export * from './link.js';
 export * from './open.js';
 export * from './serial-link.js';
 export * from './tcp-link.js';
+export * from './adapters.js';
+export * from './list-ports.js';
