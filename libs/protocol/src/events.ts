@@ -14,6 +14,8 @@ export type BoardEvent =
   /** info is the Debug text after `Wifi connected to `, or null for plain `Wifi connected!`. */
   | { type: 'wifi-connected'; info: string | null }
   | { type: 'wifi-connect-failed'; error: string }
+  /** `Disconnected: <Debug>` (firmware from Feb 2026 on); info is the Debug text, e.g. `None` or `Some(DisconnectedInfo { .. })`. */
+  | { type: 'wifi-disconnected'; info: string }
   | { type: 'got-ip'; ip: string; prefix: number | null }
   | { type: 'test-start'; scenario: Scenario }
   | { type: 'connecting'; host: string; port: number }
@@ -32,3 +34,6 @@ export type BoardEvent =
   | { type: 'log'; line: string; level: string | null };
 
 export type BoardEventType = BoardEvent['type'];
+
+/** The event variant with the given type, e.g. `BoardEventOf<'panic'>`. */
+export type BoardEventOf<T extends BoardEventType> = Extract<BoardEvent, { type: T }>;
