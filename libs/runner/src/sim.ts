@@ -13,5 +13,5 @@ export function simDevice(spec: DeviceSpec & { kind: 'sim' }, index: number) {
     ip = `127.0.0.${2 + index}`;
     uri += `${uri.includes('?') ? '&' : '?'}ip=${ip}`;
   }
-  return { spec: { kind: 'sim' as const, uri }, testDurationS: sim.duration, pauseS: sim.pause, ip };
+  return { spec: { kind: 'sim' as const, uri }, testDurationS: sim.durationS, pauseS: sim.pauseS, ip };
 }

@@ -1,0 +1,1 @@
+export * from './wifi-bench-sim/index.js';
