@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { requireCommand } from './require-command.js';
@@ -41,11 +41,11 @@ export async function ptyForCommand(file: string, args: string[]): Promise<PtyBr
   const socat = requireCommand('socat');
   const dir = mkdtempSync(join(tmpdir(), 'espbench-pty-'));
   const path = join(dir, 'tty');
+  // A wrapper script sidesteps socat's own quoting rules for `:` `,` `!` in the command line.
+  const script = join(dir, 'board.sh');
   const quoted = [file, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
-  // EXEC's argument syntax is socat's own; SYSTEM runs a shell command line, which quotes reliably.
-  const child = spawn(socat, ['-d', `PTY,link=${path},rawer`, `SYSTEM:${quoted.replace(/[,:!]/g, '\\$&')}`], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  writeFileSync(script, `#!/bin/sh\nexec ${quoted}\n`, { mode: 0o755 });
+  const child = spawn(socat, ['-d', `PTY,link=${path},rawer`, `EXEC:${script}`], { stdio: ['ignore', 'ignore', 'pipe'] });
   await waitFor(path, child, 5000);
   return bridge(child, path, dir);
 }

@@ -1,0 +1,23 @@
+import net from 'node:net';
+
+function canListen(port: number, host: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.createServer();
+    s.once('error', () => resolve(false));
+    s.listen({ port, host, exclusive: true }, () => s.close(() => resolve(true)));
+  });
+}
+
+/**
+ * A port base with three consecutive free ports: boards (and the simulator) derive the upload and
+ * echo ports from the download port, so three unrelated ephemeral ports will not do.
+ */
+export async function findFreePortBase(host: string, count = 3): Promise<number> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const base = 20000 + Math.floor(Math.random() * 40000);
+    let free = true;
+    for (let i = 0; i < count && free; i++) free = await canListen(base + i, host);
+    if (free) return base;
+  }
+  throw new Error(`found no ${count} consecutive free ports on ${host}`);
+}
