@@ -1,0 +1,128 @@
+import type { Command } from 'commander';
+import { runBench, planDevices, type Progress } from '@espbench/runner';
+import { parseLabels, type RunRecord } from '@espbench/schema';
+import { LocalStore, newRunId, resolveResultsDir } from '@espbench/store';
+import { collect, EXIT, parsePort, parsePositiveInt, parsePositiveNumber, UsageError } from '../errors.js';
+import { ProgressDisplay } from '../render/progress.js';
+import { resultsTable } from '../render/results.js';
+import { colours } from '../render/style.js';
+import { VERSION } from '../version.js';
+
+interface RunFlags {
+  device: string[];
+  iterations: number;
+  label: string[];
+  json?: boolean;
+  quiet?: boolean;
+  results?: string;
+  listen: string;
+  portBase: number;
+  interval: number;
+  duration: number;
+  pause: number;
+  attachTimeout?: number;
+}
+
+export function registerRun(program: Command): void {
+  program
+    .command('run')
+    .description('benchmark boards running esp-hal\'s WiFi bench firmware (download, upload, upload+download per round)')
+    .requiredOption('-d, --device <uri>', 'board to measure, repeatable: /dev/ttyACM0, serial:///dev/ttyUSB0?baud=115200, exec:<cmd>, tcp://host:port, sim:<chip>?rate=<B/s>&duration=<s>', collect)
+    .option('-n, --iterations <n>', 'firmware rounds to measure per device', parsePositiveInt('--iterations'), 1)
+    .option('-l, --label <k=v>', 'label the run, repeatable (ref=v1.0.0 names the firmware version)', collect, [])
+    .option('--json', 'print the RunRecord (an array for several devices) to stdout and nothing else there')
+    .option('-q, --quiet', 'no progress display and no table')
+    .option('--results <dir>', 'local store directory (default $ESPBENCH_RESULTS or ./espbench-results)')
+    .option('--listen <addr>', 'traffic server listen address', '0.0.0.0')
+    .option('--port-base <port>', 'download port; upload is +1, upload+download +2 (must match the firmware)', parsePort('--port-base'), 4321)
+    .option('--interval <s>', 'interval sample length, seconds', parsePositiveNumber('--interval'), 1)
+    .option('--duration <s>', 'TEST_DURATION the firmware was built with (sim: devices use their own)', parsePositiveNumber('--duration'), 15)
+    .option('--pause <s>', 'the firmware\'s pause between rounds', parsePositiveNumber('--pause'), 10)
+    .option('--attach-timeout <s>', 'how long to wait for the board\'s first "Testing download..."', parsePositiveNumber('--attach-timeout'))
+    .addHelpText(
+      'after',
+      `
+Examples:
+  espbench run --device /dev/ttyACM0 --iterations 5 --label ref=v1.0.0
+  espbench run --device 'sim:esp32c3?rate=1000000&duration=2' --json
+  espbench run -d /dev/ttyUSB0 -d /dev/ttyUSB1              # two boards at once
+  espbench run -d 'exec:espflash monitor --port /dev/ttyACM0'
+
+The board must run esp-hal's qa-test embassy_wifi_bench built with HOST_IP set to this machine.
+Exit status: 0 all results ok, 1 a result or the run failed, 2 bad input, 130 interrupted.`,
+    )
+    .action(async (flags: RunFlags) => {
+      process.exitCode = await run(flags);
+    });
+}
+
+async function run(flags: RunFlags): Promise<number> {
+  const labels = parseLabels(flags.label);
+  planDevices(flags.device, flags.duration, flags.pause); // bad device URIs fail before anything starts
+  if (new Set(flags.device).size !== flags.device.length) throw new UsageError('the same --device is given twice');
+  const store = new LocalStore(resolveResultsDir(flags.results));
+  const err = process.stderr;
+  const c = colours(err);
+  const display = !flags.quiet && err.isTTY ? new ProgressDisplay(err) : null;
+  const log = (line: string) => {
+    if (!flags.quiet) err.write(`${line}\n`);
+  };
+  if (!display) log(`espbench: measuring ${flags.device.join(', ')} (${flags.iterations} round${flags.iterations > 1 ? 's' : ''})`);
+
+  const abort = new AbortController();
+  const onSigint = () => {
+    if (abort.signal.aborted) process.exit(EXIT.interrupted);
+    log('\nespbench: interrupted; saving the runs so far (Ctrl-C again to quit at once)');
+    abort.abort();
+  };
+  process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigint);
+  const lastSeen = new Map<string, string>();
+  const onProgress = (p: Progress) => {
+    if (display) return display.update(p);
+    if (p.last && lastSeen.get(p.device) !== p.last) {
+      lastSeen.set(p.device, p.last);
+      log(`  ${p.device} [${p.iteration}/${p.iterations}] ${p.last}`);
+    }
+  };
+
+  let records: RunRecord[];
+  try {
+    records = await runBench({
+      devices: flags.device,
+      iterations: flags.iterations,
+      labels,
+      listen: flags.listen,
+      portBase: flags.portBase,
+      intervalMs: flags.interval * 1000,
+      testDurationS: flags.duration,
+      pauseS: flags.pause,
+      timeouts: flags.attachTimeout ? { attachS: flags.attachTimeout } : {},
+      signal: abort.signal,
+      newRunId: () => newRunId(),
+      version: VERSION,
+      onProgress,
+      onRecord: async ({ record, raw }) => {
+        const file = await store.save(record);
+        await store.saveRawLog(record.runId, raw);
+        display?.stop();
+        log(`espbench: saved run ${record.runId} (${record.status}) to ${file}`);
+      },
+    });
+  } finally {
+    display?.stop();
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigint);
+  }
+
+  if (flags.json) {
+    process.stdout.write(JSON.stringify(records.length === 1 ? records[0] : records, null, 2) + '\n');
+  } else if (!flags.quiet) {
+    process.stdout.write(resultsTable(records, colours(process.stdout)) + '\n');
+    for (const r of records) {
+      if (r.error) err.write(`${c.red('✗')} ${r.device.uri}: ${r.error}\n`);
+    }
+  }
+  if (abort.signal.aborted) return EXIT.interrupted;
+  return records.every((r) => r.status === 'ok') ? EXIT.ok : EXIT.failed;
+}

@@ -1,0 +1,35 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { registerDevices } from './commands/devices.js';
+import { registerRun } from './commands/run.js';
+import { registerRuns } from './commands/runs.js';
+import { registerServe } from './commands/serve.js';
+import { registerShow } from './commands/show.js';
+import { reportError } from './errors.js';
+import { VERSION } from './version.js';
+
+const program = new Command('espbench')
+  .description('WiFi throughput benchmarks for Espressif boards running esp-hal firmware')
+  .version(VERSION)
+  .showHelpAfterError('(add --help for usage)')
+  .exitOverride()
+  .addHelpText(
+    'after',
+    `
+Start here:
+  espbench run --device 'sim:esp32c3?rate=1000000&duration=2'   # a simulated board, no hardware
+  espbench run --device /dev/ttyACM0 --iterations 3 --label ref=v1.0.0
+  espbench runs && espbench show <runId>`,
+  );
+registerRun(program);
+registerRuns(program);
+registerShow(program);
+registerServe(program);
+registerDevices(program);
+for (const cmd of program.commands) cmd.exitOverride().showHelpAfterError('(add --help for usage)');
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  process.exitCode = reportError(err);
+}
