@@ -242,12 +242,14 @@ class DeviceRun {
     let printed: number | null = null;
     const deadlineS = this.opts.testDurationS + this.timeouts.resultMarginS;
     const resultBy = connectedAt + deadlineS * 1000;
+    let resultAt = 0;
     for (;;) {
       const left = Math.max(0, (resultBy - Date.now()) / 1000);
       const next = await this.next(left, `no "${RESULT_LINE[scenario]}: N kB/s" within ${deadlineS.toFixed(0)} s of connecting (board stalled?)`);
       if ('failure' in next) return fail(next.failure, true);
       if (next.type === 'test-result' && next.scenario === scenario) {
         printed = next.kibps;
+        resultAt = next.t;
         break;
       }
       if (next.type === 'read-eof') troubles.push('read EOF');
@@ -268,7 +270,7 @@ class DeviceRun {
     if (troubles.length) {
       return fail({ kind: 'transfer-error', message: `${troubles.join('; ')} (board printed ${printed} kB/s for a cut-short test)` });
     }
-    return { result: this.ok(scenario, printed, summary, startedAt, endedAt), disruption: null };
+    return { result: this.ok(scenario, printed, withBoardEnd(summary, resultAt), startedAt, endedAt), disruption: null };
   }
 
   private unexpected(scenario: Scenario, ev: Timed, startedAt: string): TestOutcome {
@@ -473,6 +475,18 @@ function panicFailure(ev: Extract<BoardEvent, { type: 'panic' }>): Failure {
 
 function describe(ev: Timed): string {
   return ev.type === 'test-start' ? `"${ev.scenario}"` : `"${ev.type}"`;
+}
+
+/**
+ * For host-to-board figures the meter sees the last *acknowledged* progress, which can precede the
+ * moment the board stopped reading by one window update. The board prints its result the moment
+ * it stops, so that line's arrival bounds the test's end better; the rate stays the meter's.
+ */
+function withBoardEnd(s: ConnectionSummary, resultAt: number): ConnectionSummary {
+  if (s.estimate.direction !== 'tx' || !resultAt) return s;
+  const boardS = (resultAt - s.acceptedAt) / 1000;
+  if (boardS <= s.estimate.durationS) return s;
+  return { ...s, estimate: { ...s.estimate, durationS: boardS, bytes: Math.round(s.estimate.kibps * 1024 * boardS) } };
 }
 
 async function settle(conn: MeteredConnectionLike): Promise<ConnectionSummary> {
