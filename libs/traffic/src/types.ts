@@ -12,6 +12,12 @@ export interface TrafficServerOptions {
   portBase?: number;
   /** Interval sample length, ms. Default 1000. */
   intervalMs?: number;
+  /** Send-queue sample period for the download/echo estimate, ms. Default 5. */
+  queueSampleMs?: number;
+  /** Size of the zero buffer download writes over and over (and of each echo buffer), bytes. Default 262144. */
+  writeChunkBytes?: number;
+  /** Read send queues from /proc/net (Linux). Default: when readable. false measures like a non-Linux host. */
+  useProcNet?: boolean;
 }
 
 /** How the host-side figure of a connection was obtained (documented in docs/measurement.md). */
