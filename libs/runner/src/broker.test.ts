@@ -16,6 +16,9 @@ function conn(endpoint: Endpoint, remoteAddress: string, acceptedAt = Date.now()
     snapshot: () => {
       throw new Error('unused');
     },
+    estimateUntil: () => {
+      throw new Error('unused');
+    },
     on: (event, l) => e.on(event, l),
   };
 }

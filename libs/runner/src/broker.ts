@@ -1,4 +1,4 @@
-import type { ConnectionSummary, Endpoint, IntervalSample } from '@espbench/traffic';
+import type { ConnectionSummary, Endpoint, Estimate, IntervalSample } from '@espbench/traffic';
 
 /** What the runner needs of a metered host connection (the traffic server's MeteredConnection). */
 export interface MeteredConnectionLike {
@@ -9,6 +9,7 @@ export interface MeteredConnectionLike {
   readonly acceptedAt: number;
   readonly closed: Promise<ConnectionSummary>;
   snapshot(): ConnectionSummary;
+  estimateUntil(endAt: number): Estimate;
   on(event: 'interval', listener: (sample: IntervalSample) => void): unknown;
 }
 

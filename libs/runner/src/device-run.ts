@@ -270,7 +270,7 @@ class DeviceRun {
     if (troubles.length) {
       return fail({ kind: 'transfer-error', message: `${troubles.join('; ')} (board printed ${printed} kB/s for a cut-short test)` });
     }
-    return { result: this.ok(scenario, printed, withBoardEnd(summary, resultAt), startedAt, endedAt), disruption: null };
+    return { result: this.ok(scenario, printed, withBoardEnd(conn, summary, resultAt), startedAt, endedAt), disruption: null };
   }
 
   private unexpected(scenario: Scenario, ev: Timed, startedAt: string): TestOutcome {
@@ -478,15 +478,19 @@ function describe(ev: Timed): string {
 }
 
 /**
- * For host-to-board figures the meter sees the last *acknowledged* progress, which can precede the
- * moment the board stopped reading by one window update. The board prints its result the moment
- * it stops, so that line's arrival bounds the test's end better; the rate stays the meter's.
+ * A host-to-board figure counts only what the board read, and it stopped reading when it printed its
+ * result: bytes acknowledged after that line (into its receive buffer, or echoed back in flight) are
+ * cut off, and the test's duration is the board's, not the last acknowledged window's.
  */
-function withBoardEnd(s: ConnectionSummary, resultAt: number): ConnectionSummary {
+function withBoardEnd(conn: MeteredConnectionLike, s: ConnectionSummary, resultAt: number): ConnectionSummary {
   if (s.estimate.direction !== 'tx' || !resultAt) return s;
+  const estimate = conn.estimateUntil(resultAt);
   const boardS = (resultAt - s.acceptedAt) / 1000;
-  if (boardS <= s.estimate.durationS) return s;
-  return { ...s, estimate: { ...s.estimate, durationS: boardS, bytes: Math.round(s.estimate.kibps * 1024 * boardS) } };
+  if (boardS > estimate.durationS) {
+    estimate.durationS = boardS;
+    estimate.bytes = Math.round(estimate.kibps * 1024 * boardS);
+  }
+  return { ...s, estimate };
 }
 
 async function settle(conn: MeteredConnectionLike): Promise<ConnectionSummary> {

@@ -145,7 +145,6 @@ export class MeteredConnection extends EventEmitter<MeteredConnectionEvents> imp
     const tx = this.kernelTx();
     if (tx !== this.lastInterval.tx || this.counters.rx !== this.lastInterval.rx) this.emitInterval();
     this.summary = this.buildSummary(Date.now(), tx, this.intervals, this.reason);
-    this.tx = new SampleLog();
     this.emit('close', this.summary);
     this.resolveClosed(this.summary);
   }
@@ -168,7 +167,16 @@ export class MeteredConnection extends EventEmitter<MeteredConnectionEvents> imp
     };
   }
 
-  private estimate(txBytes: number): Estimate {
+  /**
+   * The estimate as if the transfer had ended at `endAt` (epoch ms): the runner knows from the board's
+   * result line when it stopped reading, and bytes acknowledged after that never reached its application.
+   */
+  estimateUntil(endAt: number): Estimate {
+    const untilS = (endAt - this.acceptedAt) / 1000;
+    return this.estimate(this.summary?.txBytes ?? this.kernelTx(), untilS);
+  }
+
+  private estimate(txBytes: number, untilS = Infinity): Estimate {
     if (!TX_METERED[this.endpoint]) {
       const bytes = this.counters.rx;
       const durationS = bytes > 0 ? Math.max((this.counters.lastRxMs - this.t0) / 1000, 0) : 0;
@@ -182,7 +190,7 @@ export class MeteredConnection extends EventEmitter<MeteredConnectionEvents> imp
       log = new SampleLog();
       log.push((monoMs() - this.t0) / 1000, txBytes);
     }
-    const { rate, tEnd } = lowerEnvelope(log);
+    const { rate, tEnd } = lowerEnvelope(log, { untilS });
     return { direction: 'tx', bytes: Math.round(rate * tEnd), durationS: tEnd, kibps: rate / 1024, method };
   }
 }

@@ -47,10 +47,16 @@ export class SampleLog {
 }
 
 export interface EnvelopeOptions {
-  /** Upper limit of the warm-up excluded from the minimum, seconds. Default 1. */
+  /**
+   * Upper limit of the warm-up excluded from the minimum, seconds. Default none: half the transfer is
+   * excluded, so a real board's TCP ramp-up (bytes behind a straight line from the accept) cannot pull
+   * the minimum down, while the second half still holds many low points of a loopback sawtooth.
+   */
   warmupMaxS?: number;
-  /** Warm-up as a fraction of the transfer when that is shorter. Default 0.25. */
+  /** Warm-up as a fraction of the transfer when that is shorter. Default 0.5. */
   warmupFraction?: number;
+  /** Ignore samples after this time (seconds since accept): the peer had stopped reading by then. */
+  untilS?: number;
 }
 
 export interface EnvelopeResult {
@@ -72,7 +78,9 @@ export interface EnvelopeResult {
  * to one sample interval.
  */
 export function lowerEnvelope(log: SampleLog, opts: EnvelopeOptions = {}): EnvelopeResult {
-  const n = log.length;
+  let n = log.length;
+  const untilS = opts.untilS ?? Infinity;
+  while (n > 0 && log.time(n - 1) > untilS) n--;
   if (n === 0) return { rate: 0, tEnd: 0, final: 0 };
   const suffixMin = new Float64Array(n);
   let m = Infinity;
@@ -85,7 +93,7 @@ export function lowerEnvelope(log: SampleLog, opts: EnvelopeOptions = {}): Envel
   while (k > 0 && suffixMin[k - 1] === final) k--;
   const tEnd = log.time(k);
   if (final <= 0 || tEnd <= 0) return { rate: 0, tEnd: Math.max(tEnd, 0), final: Math.max(final, 0) };
-  const warmup = Math.min(opts.warmupMaxS ?? 1, (opts.warmupFraction ?? 0.25) * tEnd);
+  const warmup = Math.min(opts.warmupMaxS ?? Infinity, (opts.warmupFraction ?? 0.5) * tEnd);
   let rate = final / tEnd;
   for (let i = 0; i < k; i++) {
     const t = log.time(i);
