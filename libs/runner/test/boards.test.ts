@@ -10,10 +10,11 @@ const simMain = fileURLToPath(import.meta.resolve('@espbench/firmware-fixtures/w
 const within = (value: number | null, truth: number, tolerance: number) => Math.abs((value ?? -1) - truth) / truth < tolerance;
 
 describe('several boards on one traffic server', () => {
+  // Rates 1.5x apart: a connection given to the wrong board would be off by 33% or more.
   it('attributes each connection to its board by source address', async () => {
     const rates = [300_000, 600_000, 900_000];
     const records = await runBench({
-      devices: rates.map((rate) => `sim:esp32c6?rate=${rate}&duration=1.5&pause=0.3`),
+      devices: rates.map((rate) => `sim:esp32c6?rate=${rate}&duration=2&pause=0.3`),
       iterations: 2,
       labels: {},
       listen: '127.0.0.1',
@@ -26,9 +27,9 @@ describe('several boards on one traffic server', () => {
       expect(record.results).toHaveLength(6);
       for (const iteration of [1, 2]) {
         const up = result(record, 'wifi-tcp-upload', iteration);
-        expect(within(up.hostKiBps, TRUE_KIBPS(rates[i]!), 0.02), `board ${i} upload ${up.hostKiBps}`).toBe(true);
+        expect(within(up.hostKiBps, TRUE_KIBPS(rates[i]!), 0.03), `board ${i} upload ${up.hostKiBps}`).toBe(true);
         const down = result(record, 'wifi-tcp-download', iteration);
-        expect(within(down.hostKiBps, TRUE_KIBPS(rates[i]!), 0.02), `board ${i} download ${down.hostKiBps}`).toBe(true);
+        expect(within(down.hostKiBps, TRUE_KIBPS(rates[i]!), 0.03), `board ${i} download ${down.hostKiBps}`).toBe(true);
       }
     });
   });
