@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { createLink, parseDeviceUri, type DeviceSpec, type LineLink } from '@espbench/link';
 import type { RunRecord } from '@espbench/schema';
 import { PortInUseError, TrafficServer } from '@espbench/traffic';
@@ -66,6 +67,8 @@ async function startServer(host: string, portBase: number, intervalMs: number): 
  */
 export async function runBench(opts: BenchOptions): Promise<RunRecord[]> {
   const planned = planDevices(opts.devices, opts.testDurationS, opts.pauseS);
+  // Every device waits on the same abort signal at once.
+  if (opts.signal) setMaxListeners(10 + 2 * planned.length, opts.signal);
   const listen = opts.listen ?? '0.0.0.0';
   const server = await startServer(listen, opts.portBase ?? 4321, opts.intervalMs ?? 1000);
   const portBase = server.ports.download;
