@@ -45,6 +45,8 @@ export class MeteredConnection extends EventEmitter<MeteredConnectionEvents> imp
   private error: string | null = null;
   private hostClosing = false;
   private summary: ConnectionSummary | null = null;
+  /** Seconds from accept to close, once closed. */
+  private closedAtS: number | null = null;
   private resolveClosed!: (s: ConnectionSummary) => void;
 
   constructor(
@@ -142,6 +144,7 @@ export class MeteredConnection extends EventEmitter<MeteredConnectionEvents> imp
     if (this.intervalTimer) clearInterval(this.intervalTimer);
     this.sampler.delete(this);
     if (this.reason === 'open') this.reason = this.hostClosing ? 'server-close' : 'end';
+    this.closedAtS = (monoMs() - this.t0) / 1000;
     const tx = this.kernelTx();
     if (tx !== this.lastInterval.tx || this.counters.rx !== this.lastInterval.rx) this.emitInterval();
     this.summary = this.buildSummary(Date.now(), tx, this.intervals, this.reason);
@@ -188,7 +191,7 @@ export class MeteredConnection extends EventEmitter<MeteredConnectionEvents> imp
       // Too short for a single sample: all we know is what was written by now.
       method = 'written-envelope';
       log = new SampleLog();
-      log.push((monoMs() - this.t0) / 1000, txBytes);
+      log.push(this.closedAtS ?? (monoMs() - this.t0) / 1000, txBytes);
     }
     const { rate, tEnd } = lowerEnvelope(log, { untilS });
     return { direction: 'tx', bytes: Math.round(rate * tEnd), durationS: tEnd, kibps: rate / 1024, method };

@@ -70,7 +70,7 @@ export interface EnvelopeResult {
 
 /**
  * Lower envelope of a cumulative byte count whose samples are upper bounds of what the peer's
- * application had read at the sample time: rate = min over t in [warmup, tEnd] of value(t)/t.
+ * application had read at the sample time: rate = min over t in [warmup, tEnd) of value(t)/t.
  *
  * Each sample is replaced by the minimum of itself and all later samples (a later upper bound is
  * also an upper bound of the earlier, smaller read count). That makes the series non-decreasing
@@ -94,12 +94,16 @@ export function lowerEnvelope(log: SampleLog, opts: EnvelopeOptions = {}): Envel
   const tEnd = log.time(k);
   if (final <= 0 || tEnd <= 0) return { rate: 0, tEnd: Math.max(tEnd, 0), final: Math.max(final, 0) };
   const warmup = Math.min(opts.warmupMaxS ?? Infinity, (opts.warmupFraction ?? 0.5) * tEnd);
-  let rate = final / tEnd;
+  // The point at tEnd itself is left out while others remain: the final value was reached somewhere
+  // in the last sample period, and dividing it by the later sample time would understate the rate
+  // of a reader that had stopped by then (by up to one period, a lot when samples are sparse).
+  let rate = Infinity;
   for (let i = 0; i < k; i++) {
     const t = log.time(i);
     if (t < warmup || t <= 0) continue;
     const r = suffixMin[i]! / t;
     if (r < rate) rate = r;
   }
+  if (rate === Infinity) rate = final / tEnd;
   return { rate, tEnd, final };
 }

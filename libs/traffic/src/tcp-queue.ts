@@ -3,13 +3,19 @@ import { Worker } from 'node:worker_threads';
 import type { ProcKey } from './address.js';
 import { monoMs } from './clock.js';
 
-/** tx_queue (bytes sent but not yet acknowledged by the peer) of the line holding `key`, or null. */
+/**
+ * tx_queue (bytes sent but not yet acknowledged by the peer) of the line holding `key`, or null.
+ * A TIME_WAIT line (state 06) of an earlier connection with the same addresses and ports is skipped.
+ */
 export function parseTxQueue(text: string, key: string): number | null {
-  const at = text.indexOf(key);
-  if (at < 0) return null;
-  // `LOCAL:PORT REMOTE:PORT ST TXQUEUE:RXQUEUE`: skip " ST " after the key.
-  const hex = text.slice(at + key.length + 4, at + key.length + 12);
-  return /^[0-9A-F]{8}$/i.test(hex) ? parseInt(hex, 16) : null;
+  for (let at = text.indexOf(key); at >= 0; at = text.indexOf(key, at + 1)) {
+    // `LOCAL:PORT REMOTE:PORT ST TXQUEUE:RXQUEUE`
+    const state = text.slice(at + key.length + 1, at + key.length + 3);
+    if (state === '06') continue;
+    const hex = text.slice(at + key.length + 4, at + key.length + 12);
+    return /^[0-9A-F]{8}$/i.test(hex) ? parseInt(hex, 16) : null;
+  }
+  return null;
 }
 
 export function procNetAvailable(): boolean {
@@ -23,15 +29,17 @@ export function procNetAvailable(): boolean {
 }
 
 // Reading /proc/net/tcp walks the kernel's whole established-socket hash table (about 2.5 ms per
-// full read with 262144 buckets), so the reads run in a worker and never stall the event loop, stop
-// as soon as every wanted socket was seen, and are spaced out to take at most ~10% of a core: the
-// tick is tickMs only where a read is cheap (see docs/measurement.md for what that costs in accuracy).
+// full read with 262144 buckets), so the reads run in a worker and never stall the event loop, and
+// stop as soon as every wanted socket was seen. Where a read is expensive the period stretches from
+// tickMs to keep the reader near 10% of a core, but never beyond 20 ms: sparser samples make the
+// envelope looser (see docs/measurement.md).
 // Kept as source text so it works both from dist/ and from the .ts sources under Vitest.
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
 const fs = require('node:fs');
 const parseTxQueue = ${parseTxQueue.toString()};
 const CHUNK = 1024;
+const MAX_PERIOD_MS = 20;
 const fds = {};
 const buf = Buffer.allocUnsafe(CHUNK);
 let keys = { tcp: [], tcp6: [] };
@@ -72,7 +80,8 @@ function tick() {
 }
 function schedule(costMs) {
   if (timer || (keys.tcp.length === 0 && keys.tcp6.length === 0)) return;
-  timer = setTimeout(tick, Math.max(tickMs - costMs, 9 * costMs, 0));
+  const period = Math.min(Math.max(tickMs, 10 * costMs), Math.max(tickMs, MAX_PERIOD_MS));
+  timer = setTimeout(tick, Math.max(period - costMs, 0));
 }
 parentPort.on('message', (m) => {
   keys = m.keys;

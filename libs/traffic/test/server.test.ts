@@ -266,6 +266,9 @@ describe('endpoints', () => {
     expect(summary.txBytes).toBeGreaterThanOrEqual(n);
     expect(summary.estimate.bytes).toBeGreaterThan(0);
     expect(summary.estimate.bytes).toBeLessThanOrEqual(summary.txBytes);
+    // Cut at the board's result line: nothing before the accept, everything after the end.
+    expect(conn.estimateUntil(summary.endedAt + 1000)).toEqual(summary.estimate);
+    expect(conn.estimateUntil(summary.acceptedAt).bytes).toBe(0);
   });
 
   it('without /proc/net falls back to written bytes (method written-envelope)', async () => {

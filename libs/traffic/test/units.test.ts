@@ -36,10 +36,13 @@ describe('addresses', () => {
     const text = [
       '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode',
       '   0: 00000000:10E1 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1591 1 0 100 0 0 10 0',
-      '   1: 0100007F:10E1 0200007F:C350 01 003D0900:00000000 01:00000014 00000000     0        0 1712 1 0 20 4 30 10 -1',
+      '   1: 0100007F:10E1 0200007F:C351 06 00000000:00000000 03:00001722 00000000     0        0 0 3 0',
+      '   2: 0100007F:10E1 0200007F:C351 01 00000400:00000000 01:00000014 00000000     0        0 1713 1 0 20 4 30 10 -1',
+      '   3: 0100007F:10E1 0200007F:C350 01 003D0900:00000000 01:00000014 00000000     0        0 1712 1 0 20 4 30 10 -1',
     ].join('\n');
     expect(parseTxQueue(text, '0100007F:10E1 0200007F:C350')).toBe(0x3d0900);
     expect(parseTxQueue(text, '0100007F:10E1 0300007F:C350')).toBeNull();
+    expect(parseTxQueue(text, '0100007F:10E1 0200007F:C351')).toBe(0x400); // not the TIME_WAIT line
   });
 });
 
@@ -84,7 +87,7 @@ describe('lower envelope', () => {
   it('ignores the warm-up and takes the minimum of value/time', () => {
     const r = lowerEnvelope(
       log([
-        [0.1, 1], // inside the warm-up (25% of 4 s): ignored
+        [0.1, 1], // inside the warm-up (the first half of the 4 s transfer): ignored
         [2, 5000],
         [3, 4500], // a later sample below an earlier one (samples are upper bounds with some slack)
         [4, 8000],
@@ -93,6 +96,28 @@ describe('lower envelope', () => {
     );
     expect(r.tEnd).toBe(4);
     expect(r.rate).toBeCloseTo(4500 / 3, 6);
+  });
+
+  it('does not divide the final value by a sample taken well after the reader stopped', () => {
+    // 1000 B/s until 2.0 s, sampled every 0.5 s: the final value first shows at 2.5 s.
+    const r = lowerEnvelope(log([[0.5, 500], [1, 1000], [1.5, 1500], [2.5, 2000], [3, 2000]]));
+    expect(r.tEnd).toBe(2.5);
+    expect(r.rate).toBeCloseTo(1000, 6); // not 2000 / 2.5
+  });
+
+  it('ignores samples after untilS (the board had stopped reading)', () => {
+    const points: [number, number][] = [
+      [1, 1000],
+      [2, 2000],
+      [3, 3000],
+      [4, 9000], // acknowledged after the board's result line: not read by its application
+      [5, 9000],
+    ];
+    const r = lowerEnvelope(log(points), { untilS: 3.5 });
+    expect(r.tEnd).toBe(3);
+    expect(r.final).toBe(3000);
+    expect(r.rate).toBeCloseTo(1000, 6);
+    expect(lowerEnvelope(log(points)).tEnd).toBe(4);
   });
 
   it('is zero without progress', () => {
