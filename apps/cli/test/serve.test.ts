@@ -1,12 +1,12 @@
 import net from 'node:net';
 import { spawn } from 'node:child_process';
-import { freePortBase } from '@espbench/tools/testing';
+import { findFreePortBase } from '@espbench/traffic';
 import { describe, expect, it } from 'vitest';
 import { CLI, espbench } from './cli.js';
 
 describe('espbench serve', () => {
   it('meters a connection and prints it as JSON when it ends', async () => {
-    const base = await freePortBase(3, '127.0.0.1');
+    const base = await findFreePortBase('127.0.0.1');
     const child = spawn(process.execPath, [CLI, 'serve', '--listen', '127.0.0.1', '--port-base', String(base), '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));

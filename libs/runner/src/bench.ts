@@ -1,8 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import { createLink, parseDeviceUri, type DeviceSpec, type LineLink } from '@espbench/link';
 import type { RunRecord } from '@espbench/schema';
-import { PortInUseError, TrafficServer } from '@espbench/traffic';
-import { findFreePortBase } from './free-ports.js';
+import { findFreePortBase, PortInUseError, TrafficServer } from '@espbench/traffic';
 import { ConnectionBroker, type ConnectionSourceLike } from './broker.js';
 import { runDevice, type DeviceRunOutcome } from './device-run.js';
 import type { Progress } from './progress.js';

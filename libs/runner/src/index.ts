@@ -4,4 +4,3 @@ export * from './device-run.js';
 export * from './event-queue.js';
 export * from './progress.js';
 export * from './timeouts.js';
-export * from './free-ports.js';

@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
-import { freePortBase, ptyForCommand } from '@espbench/tools/testing';
+import { findFreePortBase } from '@espbench/traffic';
+import { ptyForCommand } from '@espbench/tools/testing';
 import { describe, expect, it } from 'vitest';
 import { runBench } from '../src/index.js';
 import { result, TRUE_KIBPS } from './helpers.js';
@@ -37,7 +38,7 @@ describe('several boards on one traffic server', () => {
 
 describe('a simulated board behind a real pty', () => {
   it('reads it through serialport, learns its IP from "Got IP" and measures it', async () => {
-    const portBase = await freePortBase(3, '127.0.0.1');
+    const portBase = await findFreePortBase('127.0.0.1');
     const pty = await ptyForCommand(process.execPath, [
       simMain,
       '--host',

@@ -4,3 +4,4 @@ export { MeteredConnection, type MeteredConnectionEvents } from './connection.js
 export { PortInUseError, ListenError, ConnectionTimeoutError } from './errors.js';
 export { normalizeAddress } from './address.js';
 export { lowerEnvelope, SampleLog, type EnvelopeOptions, type EnvelopeResult } from './estimator.js';
+export { findFreePortBase } from './free-ports.js';

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
-import { freePortBase } from '../testing/ports.js';
+import { findFreePortBase } from '@espbench/traffic';
 import type { PerfEndpoint } from './load.js';
 
 /** A server under test, in its own process(es). */
@@ -82,7 +82,7 @@ function stopGroup(child: ChildProcess): Promise<void> {
 
 /** espbench's server: `espbench serve` when apps/cli is built, else tools' own TrafficServer script. */
 export async function startEspbench(root: string, host: string, preferLib = false): Promise<RunningServer> {
-  const base = await freePortBase(3, host);
+  const base = await findFreePortBase(host);
   const cli = join(root, 'apps/cli/dist/main.js');
   const args = existsSync(cli) && !preferLib
     ? [cli, 'serve', '--listen', host, '--port-base', String(base), '--quiet']
@@ -123,7 +123,7 @@ export function socatArgs(endpoint: PerfEndpoint, host: string, port: number, bl
 }
 
 export async function startSocat(host: string, block: number | null): Promise<RunningServer> {
-  const base = await freePortBase(3, host);
+  const base = await findFreePortBase(host);
   const ports = portsFrom(base);
   const endpoints: PerfEndpoint[] = ['download', 'upload', 'echo'];
   const argv = endpoints.map((e) => socatArgs(e, host, ports[e], block));

@@ -1,3 +1,2 @@
 export * from './pty.js';
 export * from './require-command.js';
-export * from './ports.js';
