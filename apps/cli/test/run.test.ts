@@ -46,6 +46,14 @@ describe('espbench run (end to end)', () => {
     expect(r.stderr).toMatch(/saved run/);
   });
 
+  it('--quiet still says why a run failed', async () => {
+    const results = mkdtempSync(join(tmpdir(), 'espbench-cli-'));
+    const r = await espbench(['run', '-q', '-d', `${SIM}&fault=connect-error@1:download`, '--results', results, '--listen', '127.0.0.1', '--port-base', '0']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/✗ sim:esp32c3\?rate=1000000&duration=1&pause=0.3&boot=0.1&fault=connect-error@1:download: 1 of 3 results failed.*espbench show \S+/);
+  });
+
   it('Ctrl-C saves the run so far as aborted and exits 130', async () => {
     const results = mkdtempSync(join(tmpdir(), 'espbench-cli-'));
     let sent = false;

@@ -4,7 +4,8 @@ export type DeviceSpec =
   | { kind: 'serial'; uri: string; path: string; baudRate: number }
   | { kind: 'exec'; uri: string; command: string }
   | { kind: 'tcp'; uri: string; host: string; port: number }
-  | { kind: 'sim'; uri: string };
+  /** `ip`: the simulated board's source address when the URI does not name one. */
+  | { kind: 'sim'; uri: string; ip?: string };
 
 export const DEFAULT_BAUD = 115200;
 

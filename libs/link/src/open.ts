@@ -28,9 +28,10 @@ export function createLink(device: string | DeviceSpec, sim?: SimContext): LineL
       return new TcpLink(spec.uri, spec.host, spec.port);
     case 'sim': {
       const ctx = sim ?? { trafficHost: '127.0.0.1', portBase: 4321 };
+      const simUri = spec.ip ? `${spec.uri}${spec.uri.includes('?') ? '&' : '?'}ip=${spec.ip}` : spec.uri;
       return new ProcessLink(spec.uri, 'sim', {
         file: process.execPath,
-        args: [simulatorEntry(), '--host', ctx.trafficHost, '--port-base', String(ctx.portBase), spec.uri],
+        args: [simulatorEntry(), '--host', ctx.trafficHost, '--port-base', String(ctx.portBase), simUri],
         display: `simulator ${spec.uri}`,
       });
     }

@@ -231,7 +231,7 @@ class DeviceRun {
       if (!this.ip) this.ip = conn.remoteAddress;
       let prevT = 0;
       conn.on('interval', (s) => {
-        const bytes = endpoint === 'upload' ? s.rxBytes : s.txBytes;
+        const bytes = endpoint === 'upload' ? s.rxBytes : s.ackedTxBytes;
         if (s.t > prevT) this.liveKiBps = bytes / 1024 / (s.t - prevT);
         prevT = s.t;
         if (this.scenario === scenario) this.progress('testing');
@@ -388,7 +388,7 @@ class DeviceRun {
       endedAt,
       hostTxBytes: s.txBytes,
       hostRxBytes: s.rxBytes,
-      intervals: s.intervals.map((i) => ({ t: round3(i.t), bytes: tx ? i.txBytes : i.rxBytes })),
+      intervals: s.intervals.map((i) => ({ t: round3(i.t), bytes: tx ? i.ackedTxBytes : i.rxBytes })),
     };
   }
 

@@ -7,11 +7,7 @@ import { parseSimUri } from '@espbench/firmware-fixtures';
  */
 export function simDevice(spec: DeviceSpec & { kind: 'sim' }, index: number) {
   const sim = parseSimUri(spec.uri);
-  let uri = spec.uri;
-  let ip = sim.ip;
-  if (!/[?&]ip=/.test(uri)) {
-    ip = `127.0.0.${2 + index}`;
-    uri += `${uri.includes('?') ? '&' : '?'}ip=${ip}`;
-  }
-  return { spec: { kind: 'sim' as const, uri }, testDurationS: sim.durationS, pauseS: sim.pauseS, ip };
+  const named = /[?&]ip=/.test(spec.uri);
+  const ip = named ? sim.ip : `127.0.0.${2 + index}`;
+  return { spec: { kind: 'sim' as const, uri: spec.uri, ip: named ? undefined : ip }, testDurationS: sim.durationS, pauseS: sim.pauseS, ip };
 }

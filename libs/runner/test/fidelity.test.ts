@@ -30,5 +30,10 @@ describe('fidelity against the simulator', () => {
     // The download figure is not the raw written count, which runs ahead by the socket buffers.
     const down = result(record!, 'wifi-tcp-download');
     expect(down.hostTxBytes).toBeGreaterThan(down.bytes);
+    // Its interval series is what the board acknowledged, not the buffers filling.
+    const sum = down.intervals.reduce((a, i) => a + i.bytes, 0);
+    expect(sum / down.bytes).toBeGreaterThan(0.95);
+    expect(sum / down.bytes).toBeLessThan(1.1);
+    expect(down.intervals[0]!.bytes).toBeLessThan(1.3 * 1_000_000);
   });
 });

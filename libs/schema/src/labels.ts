@@ -14,6 +14,7 @@ export function parseLabels(items: readonly string[]): Record<string, string> {
     if (!KEY.test(key)) {
       throw new LabelError(`label key "${key}" must start with a letter or _ and hold only letters, digits, _ . - (example: --label ref=v1.0.0)`);
     }
+    if (key in labels) throw new LabelError(`label "${key}" is given twice (${key}=${labels[key]} and ${item}); give each key once`);
     labels[key] = item.slice(eq + 1);
   }
   return labels;

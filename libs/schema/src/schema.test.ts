@@ -38,6 +38,7 @@ describe('parseLabels', () => {
     expect(() => parseLabels(['=x'])).toThrow(LabelError);
     expect(() => parseLabels(['novalue'])).toThrow(/not k=v/);
     expect(() => parseLabels(['a b=c'])).toThrow(/label key/);
+    expect(() => parseLabels(['ref=v1', 'ref=v2'])).toThrow(/"ref" is given twice/);
   });
 });
 

@@ -60,7 +60,7 @@ describe('LocalStore', () => {
     await store.save(record('20260101-000000-aaaaaa', '2026-01-01T00:00:00.000Z'));
     await store.save(record('20260101-000000-abbbbb', '2026-01-01T00:00:00.000Z'));
     expect((await store.get('20260101-000000-aa')).runId).toBe('20260101-000000-aaaaaa');
-    await expect(store.get('20260101-000000-a')).rejects.toThrow(/ambiguous/);
+    await expect(store.get('20260101-000000-a')).rejects.toThrow(/matches 2 runs .*give more of the id/);
     await expect(store.get('nope')).rejects.toThrow(StoreError);
     await expect(store.get('nope')).rejects.toThrow(/espbench runs/);
   });

@@ -97,7 +97,10 @@ export class LocalStore {
     if (names.includes(runId)) return runId;
     const matches = names.filter((n) => n.startsWith(runId));
     if (matches.length === 1) return matches[0]!;
-    if (matches.length > 1) throw new StoreError(`run id "${runId}" is ambiguous: ${matches.slice(0, 5).join(', ')}`);
+    if (matches.length > 1) {
+      const shown = matches.slice(0, 5).join(', ') + (matches.length > 5 ? `, and ${matches.length - 5} more` : '');
+      throw new StoreError(`run id "${runId}" matches ${matches.length} runs (${shown}); give more of the id`);
+    }
     throw new StoreError(`no run "${runId}" in ${this.dir}; list runs with: espbench runs`);
   }
 }

@@ -40,7 +40,7 @@ export class MeteredConnection extends EventEmitter<MeteredConnectionEvents> imp
   private txKnown = 0;
   private intervals: IntervalSample[] = [];
   private intervalTimer: NodeJS.Timeout | null = null;
-  private lastInterval = { t: 0, tx: 0, rx: 0 };
+  private lastInterval = { t: 0, tx: 0, rx: 0, acked: 0 };
   private reason: CloseReason = 'open';
   private error: string | null = null;
   private hostClosing = false;
@@ -133,8 +133,15 @@ export class MeteredConnection extends EventEmitter<MeteredConnectionEvents> imp
     const t = (monoMs() - this.t0) / 1000;
     const tx = this.kernelTx();
     const rx = this.counters.rx;
-    const s: IntervalSample = { t, txBytes: tx - this.lastInterval.tx, rxBytes: rx - this.lastInterval.rx };
-    this.lastInterval = { t, tx, rx };
+    const sampled = this.tx.length > 0 && this.sampler.usesProc && this.procKey;
+    const acked = Math.max(this.lastInterval.acked, sampled ? this.tx.value(this.tx.length - 1) : tx);
+    const s: IntervalSample = {
+      t,
+      txBytes: tx - this.lastInterval.tx,
+      ackedTxBytes: acked - this.lastInterval.acked,
+      rxBytes: rx - this.lastInterval.rx,
+    };
+    this.lastInterval = { t, tx, rx, acked };
     this.intervals.push(s);
     this.emit('interval', s);
   }

@@ -30,7 +30,9 @@ function describe(code: string, host: string): string {
     case 'EACCES':
       return 'permission denied (ports below 1024 need privileges; choose --port-base 1024 or above)';
     case 'EADDRNOTAVAIL':
-      return `${host} is not an address of this host (check --listen)`;
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return `${host} is not an address of this host; use one that \`ip -4 addr\` lists, or 0.0.0.0 for all (--listen)`;
     default:
       return code;
   }

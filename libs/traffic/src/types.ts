@@ -45,6 +45,12 @@ export interface IntervalSample {
   /** Seconds since accept at the end of this interval. */
   t: number;
   txBytes: number;
+  /**
+   * Of what the host sent, bytes the peer acknowledged in this interval (Linux; elsewhere equal to
+   * txBytes). Unlike txBytes it does not count the send buffer filling up, so it is the time series
+   * of a download.
+   */
+  ackedTxBytes: number;
   rxBytes: number;
 }
 

@@ -31,14 +31,14 @@ export function registerRun(program: Command): void {
     .option('-n, --iterations <n>', 'firmware rounds to measure per device', parsePositiveInt('--iterations'), 1)
     .option('-l, --label <k=v>', 'label the run, repeatable (ref=v1.0.0 names the firmware version)', collect, [])
     .option('--json', 'print the RunRecord (an array for several devices) to stdout and nothing else there')
-    .option('-q, --quiet', 'no progress display and no table')
+    .option('-q, --quiet', 'no progress display and no table; only why a run failed')
     .option('--results <dir>', 'local store directory (default $ESPBENCH_RESULTS or ./espbench-results)')
     .option('--listen <addr>', 'traffic server listen address', '0.0.0.0')
     .option('--port-base <port>', 'download port; upload is +1, upload+download +2 (must match the firmware)', parsePort('--port-base'), 4321)
     .option('--interval <s>', 'interval sample length, seconds', parsePositiveNumber('--interval'), 1)
     .option('--duration <s>', 'TEST_DURATION the firmware was built with (sim: devices use their own)', parsePositiveNumber('--duration'), 15)
     .option('--pause <s>', 'the firmware\'s pause between rounds', parsePositiveNumber('--pause'), 10)
-    .option('--attach-timeout <s>', 'how long to wait for the board\'s first "Testing download..."', parsePositiveNumber('--attach-timeout'))
+    .option('--attach-timeout <s>', 'how long to wait for the board\'s first "Testing download..." (default: 3 x (duration + 5) + pause + 60)', parsePositiveNumber('--attach-timeout'))
     .addHelpText(
       'after',
       `
@@ -49,6 +49,7 @@ Examples:
   espbench run -d 'exec:espflash monitor --port /dev/ttyACM0'
 
 The board must run esp-hal's qa-test embassy_wifi_bench built with HOST_IP set to this machine.
+Each device gets its own run record (and run id) in the store.
 Exit status: 0 all results ok, 1 a result or the run failed, 2 bad input, 130 interrupted.`,
     )
     .action(async (flags: RunFlags) => {
@@ -67,7 +68,7 @@ async function run(flags: RunFlags): Promise<number> {
   const log = (line: string) => {
     if (!flags.quiet) err.write(`${line}\n`);
   };
-  if (!display) log(`espbench: measuring ${flags.device.join(', ')} (${flags.iterations} round${flags.iterations > 1 ? 's' : ''})`);
+  let announced = Boolean(display);
 
   const abort = new AbortController();
   const onSigint = () => {
@@ -80,6 +81,10 @@ async function run(flags: RunFlags): Promise<number> {
   const lastSeen = new Map<string, string>();
   const onProgress = (p: Progress) => {
     if (display) return display.update(p);
+    if (!announced) {
+      announced = true;
+      log(`espbench: measuring ${flags.device.join(', ')} (${flags.iterations} round${flags.iterations > 1 ? 's' : ''})`);
+    }
     if (p.last && lastSeen.get(p.device) !== p.last) {
       lastSeen.set(p.device, p.last);
       log(`  ${p.device} [${p.iteration}/${p.iterations}] ${p.last}`);
@@ -119,9 +124,10 @@ async function run(flags: RunFlags): Promise<number> {
     process.stdout.write(JSON.stringify(records.length === 1 ? records[0] : records, null, 2) + '\n');
   } else if (!flags.quiet) {
     process.stdout.write(resultsTable(records, colours(process.stdout)) + '\n');
-    for (const r of records) {
-      if (r.error) err.write(`${c.red('✗')} ${r.device.uri}: ${r.error}\n`);
-    }
+  }
+  // Why a run is not ok is printed even with --quiet: an exit code alone says nothing.
+  for (const r of records) {
+    if (r.error) err.write(`${c.red('✗')} ${r.device.uri}: ${r.error} (espbench show ${r.runId})\n`);
   }
   if (abort.signal.aborted) return EXIT.interrupted;
   return records.every((r) => r.status === 'ok') ? EXIT.ok : EXIT.failed;

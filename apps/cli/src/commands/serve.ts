@@ -41,7 +41,7 @@ Stop with Ctrl-C.`,
         if (!tty) return;
         let prev = 0;
         conn.on('interval', (s) => {
-          const bytes = conn.endpoint === 'upload' ? s.rxBytes : s.txBytes;
+          const bytes = conn.endpoint === 'upload' ? s.rxBytes : s.ackedTxBytes;
           const kibps = bytes / 1024 / Math.max(s.t - prev, 1e-3);
           prev = s.t;
           process.stderr.write(`\x1b[2K  ${conn.endpoint} ${conn.remoteAddress}:${conn.remotePort} ${s.t.toFixed(0)} s ${kibps.toFixed(1)} KiB/s\r`);
