@@ -9,7 +9,6 @@ export function packageConfig(dir: string, opts: { timeoutMs?: number } = {}) {
     test: {
       root: dir,
       include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-      passWithNoTests: true,
       testTimeout: opts.timeoutMs ?? 20_000,
       hookTimeout: 30_000,
       reporters: jsonDir ? ['default', 'json'] : ['default'],

@@ -1,6 +1,6 @@
 import { hostname, platform } from 'node:os';
 import type { LineLink, LinkLine } from '@espbench/link';
-import { BoardParser, type BoardEvent } from '@espbench/protocol';
+import { BoardParser, SCENARIO_LABELS, type BoardEvent } from '@espbench/protocol';
 import {
   RUN_RECORD_VERSION,
   type Failure,
@@ -22,11 +22,6 @@ export const ENDPOINT_FOR: Record<Scenario, Endpoint> = {
   'wifi-tcp-download': 'download',
   'wifi-tcp-upload': 'upload',
   'wifi-tcp-updown': 'echo',
-};
-const RESULT_LINE: Record<Scenario, string> = {
-  'wifi-tcp-download': 'download',
-  'wifi-tcp-upload': 'upload',
-  'wifi-tcp-updown': 'upload+download',
 };
 
 /** Quiet time after which a half-printed block (a panic whose board halted) is taken as complete. */
@@ -201,7 +196,7 @@ class DeviceRun {
       disruption: disrupted ? { failure } : null,
     });
 
-    let ev = await this.next(this.timeouts.connectingS, `no "connecting to ..." within ${this.timeouts.connectingS} s of "Testing ${RESULT_LINE[scenario]}..."`);
+    let ev = await this.next(this.timeouts.connectingS, `no "connecting to ..." within ${this.timeouts.connectingS} s of "Testing ${SCENARIO_LABELS[scenario]}..."`);
     if ('failure' in ev) return fail(ev.failure, true);
     if (ev.type !== 'connecting') return this.unexpected(scenario, ev, startedAt);
     const target = `${ev.host}:${ev.port}`;
@@ -245,7 +240,7 @@ class DeviceRun {
     let resultAt = 0;
     for (;;) {
       const left = Math.max(0, (resultBy - Date.now()) / 1000);
-      const next = await this.next(left, `no "${RESULT_LINE[scenario]}: N kB/s" within ${deadlineS.toFixed(0)} s of connecting (board stalled?)`);
+      const next = await this.next(left, `no "${SCENARIO_LABELS[scenario]}: N kB/s" within ${deadlineS.toFixed(0)} s of connecting (board stalled?)`);
       if ('failure' in next) return fail(next.failure, true);
       if (next.type === 'test-result' && next.scenario === scenario) {
         printed = next.kibps;
