@@ -1,7 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import { createLink, parseDeviceUri, type DeviceSpec, type LineLink } from '@espbench/link';
 import type { RunRecord } from '@espbench/schema';
-import { findFreePortBase, PortInUseError, TrafficServer } from '@espbench/traffic';
+import { TrafficServer } from '@espbench/traffic';
 import { ConnectionBroker, type ConnectionSourceLike } from './broker.js';
 import { runDevice, type DeviceRunOutcome } from './device-run.js';
 import type { Progress } from './progress.js';
@@ -48,18 +48,6 @@ export function planDevices(devices: string[], testDurationS = UPSTREAM_TEST_DUR
   });
 }
 
-/** portBase 0 picks three consecutive free ports (tests, `--port-base 0`); retried if one is taken meanwhile. */
-async function startServer(host: string, portBase: number, intervalMs: number): Promise<TrafficServer> {
-  if (portBase !== 0) return TrafficServer.start({ host, portBase, intervalMs });
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await TrafficServer.start({ host, portBase: await findFreePortBase(host), intervalMs });
-    } catch (err) {
-      if (!(err instanceof PortInUseError) || attempt >= 5) throw err;
-    }
-  }
-}
-
 /**
  * Run every device concurrently against one traffic server. Links are opened first: a device that
  * cannot be opened fails the whole start (nothing has been measured yet).
@@ -69,7 +57,7 @@ export async function runBench(opts: BenchOptions): Promise<RunRecord[]> {
   // Every device waits on the same abort signal at once.
   if (opts.signal) setMaxListeners(10 + 2 * planned.length, opts.signal);
   const listen = opts.listen ?? '0.0.0.0';
-  const server = await startServer(listen, opts.portBase ?? 4321, opts.intervalMs ?? 1000);
+  const server = await TrafficServer.start({ host: listen, portBase: opts.portBase ?? 4321, intervalMs: opts.intervalMs ?? 1000 });
   const portBase = server.ports.download;
   const broker = new ConnectionBroker(server as unknown as ConnectionSourceLike);
   // Simulated boards connect over loopback to this server.

@@ -1,9 +1,14 @@
 import net from 'node:net';
+import { ListenError } from './errors.js';
 
+/** true when free, false when in use; any other failure (not an address of this host, ...) throws. */
 function canListen(port: number, host: string): Promise<boolean> {
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
     const s = net.createServer();
-    s.once('error', () => resolve(false));
+    s.once('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EADDRINUSE' || err.code === 'EACCES') resolve(false);
+      else reject(new ListenError(err.code ?? 'EUNKNOWN', port, host, err));
+    });
     s.listen({ port, host, exclusive: true }, () => s.close(() => resolve(true)));
   });
 }

@@ -5,6 +5,7 @@ import { MeteredConnection } from './connection.js';
 import { ConnectionTimeoutError, ListenError, PortInUseError } from './errors.js';
 import { DEFAULT_PUMP_OPTIONS, pumpDownload, pumpEcho, pumpSink, type PumpOptions } from './pumps.js';
 import { procNetAvailable, TxQueueSampler } from './tcp-queue.js';
+import { findFreePortBase } from './free-ports.js';
 import { DEFAULT_PORT_BASE, ENDPOINT_OFFSETS, type ConnectionSummary, type Endpoint, type TrafficServerOptions } from './types.js';
 
 export interface TrafficServerEvents {
@@ -57,6 +58,19 @@ export class TrafficServer extends EventEmitter<TrafficServerEvents> {
       if (v !== undefined && !(Number.isFinite(v) && v > 0)) throw new RangeError(`${k} must be a positive number, got ${v}`);
     }
     const base = opts.portBase ?? DEFAULT_PORT_BASE;
+    if (base !== 0) return TrafficServer.listenAll(host, base, opts);
+    // Boards derive the upload and echo ports from the download port, so 0 means three
+    // consecutive free ports; another program may take one between the probe and the bind.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await TrafficServer.listenAll(host, await findFreePortBase(host), opts);
+      } catch (err) {
+        if (!(err instanceof PortInUseError) || attempt >= 5) throw err;
+      }
+    }
+  }
+
+  private static async listenAll(host: string, base: number, opts: TrafficServerOptions): Promise<TrafficServer> {
     const pump: PumpOptions = {
       ...DEFAULT_PUMP_OPTIONS,
       ...(opts.writeChunkBytes ? { writeChunkBytes: opts.writeChunkBytes, echoChunkBytes: opts.writeChunkBytes } : {}),
@@ -66,7 +80,7 @@ export class TrafficServer extends EventEmitter<TrafficServerEvents> {
     let self: TrafficServer | null = null;
     try {
       for (const endpoint of ENDPOINTS) {
-        const port = base === 0 ? 0 : base + ENDPOINT_OFFSETS[endpoint];
+        const port = base + ENDPOINT_OFFSETS[endpoint];
         const server = createServer({ pauseOnConnect: true }, (socket) => {
           if (self) self.accept(endpoint, socket);
           else socket.destroy();

@@ -8,7 +8,7 @@ export const DEFAULT_PORT_BASE = 4321;
 export interface TrafficServerOptions {
   /** Listen address; default '0.0.0.0' like bench-server. */
   host?: string;
-  /** Port of the download endpoint; upload is +1, echo +2. 0 picks three free ports. Default 4321. */
+  /** Port of the download endpoint; upload is +1, echo +2. 0 picks three consecutive free ports. Default 4321. */
   portBase?: number;
   /** Interval sample length, ms. Default 1000. */
   intervalMs?: number;
