@@ -1,2 +1,3 @@
 export * from './pty.js';
 export * from './require-command.js';
+export * from './influxd.js';

@@ -1,0 +1,3 @@
+export * from './series.js';
+export * from './point.js';
+export * from './points.js';
