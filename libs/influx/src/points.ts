@@ -13,7 +13,15 @@ export interface RunContext {
   extraTags: Record<string, string>;
 }
 
-export function runContext(run: Pick<RunRecord, 'runId' | 'device' | 'labels' | 'host'>): RunContext {
+/** The parts of a run that tag its points (a RunRecord has them; so does a run in progress). */
+export interface RunIdentity {
+  runId: string;
+  device: { uri: string; chip: string | null };
+  labels: Record<string, string>;
+  host: { hostname: string };
+}
+
+export function runContext(run: RunIdentity): RunContext {
   const extraTags: Record<string, string> = {};
   for (const [key, value] of Object.entries(run.labels)) {
     if ((LABEL_TAGS as readonly string[]).includes(key)) continue;

@@ -4,6 +4,7 @@ import type { RunRecord } from '@espbench/schema';
 import { TrafficServer } from '@espbench/traffic';
 import { ConnectionBroker, type ConnectionSourceLike } from './broker.js';
 import { runDevice, type DeviceRunOutcome } from './device-run.js';
+import type { LiveResult, LiveSample } from './device-run.js';
 import type { Progress } from './progress.js';
 import { simDevice } from './sim.js';
 import type { PhaseTimeouts } from './timeouts.js';
@@ -27,6 +28,8 @@ export interface BenchOptions {
   newRunId: () => string;
   version?: string;
   onProgress?: (p: Progress) => void;
+  onSample?: (s: LiveSample) => void;
+  onResult?: (r: LiveResult) => void;
   /** Called as soon as each device's run ends, before the others finish. */
   onRecord?: (outcome: DeviceRunOutcome) => Promise<void> | void;
 }
@@ -85,6 +88,8 @@ export async function runBench(opts: BenchOptions): Promise<RunRecord[]> {
           timeouts: opts.timeouts,
           signal: opts.signal,
           onProgress: opts.onProgress,
+          onSample: opts.onSample,
+          onResult: opts.onResult,
           version: opts.version,
         });
         await opts.onRecord?.(outcome);

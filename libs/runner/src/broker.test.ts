@@ -20,6 +20,7 @@ function conn(endpoint: Endpoint, remoteAddress: string, acceptedAt = Date.now()
       throw new Error('unused');
     },
     on: (event, l) => e.on(event, l),
+    off: (event, l) => e.off(event, l),
   };
 }
 

@@ -11,6 +11,7 @@ export interface MeteredConnectionLike {
   snapshot(): ConnectionSummary;
   estimateUntil(endAt: number): Estimate;
   on(event: 'interval', listener: (sample: IntervalSample) => void): unknown;
+  off(event: 'interval', listener: (sample: IntervalSample) => void): unknown;
 }
 
 export interface ConnectionSourceLike {

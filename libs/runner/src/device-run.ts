@@ -5,12 +5,13 @@ import {
   RUN_RECORD_VERSION,
   type Failure,
   type HostInfo,
+  type Interval,
   type Result,
   type RunRecord,
   type RunStatus,
   type Scenario,
 } from '@espbench/schema';
-import { ENDPOINT_OFFSETS, type ConnectionSummary, type Endpoint } from '@espbench/traffic';
+import { ENDPOINT_OFFSETS, type ConnectionSummary, type Endpoint, type IntervalSample } from '@espbench/traffic';
 import type { ConnectionBroker, MeteredConnectionLike } from './broker.js';
 import { EventQueue, type QueueEnd } from './event-queue.js';
 import type { Phase, Progress } from './progress.js';
@@ -49,7 +50,32 @@ export interface DeviceRunOptions {
   timeouts?: Partial<PhaseTimeouts>;
   signal?: AbortSignal;
   onProgress?: (p: Progress) => void;
+  /** Each interval sample as it is measured (same values and times as the record will hold). */
+  onSample?: (s: LiveSample) => void;
+  /** Each result as soon as it is final. */
+  onResult?: (r: LiveResult) => void;
   version?: string;
+}
+
+/** What live consumers (InfluxDB publishing) need to tag a point like the finished record would. */
+export interface LiveRun {
+  runId: string;
+  device: string;
+  chip: string | null;
+  labels: Record<string, string>;
+  hostname: string;
+}
+
+export interface LiveSample extends LiveRun {
+  scenario: Scenario;
+  iteration: number;
+  /** The result's startedAt; `interval.t` counts from it in the InfluxDB schema. */
+  startedAt: string;
+  interval: Interval;
+}
+
+export interface LiveResult extends LiveRun {
+  result: Result;
 }
 
 export interface DeviceRunOutcome {
@@ -163,7 +189,7 @@ class DeviceRun {
         return true;
       }
       const { result, disruption } = await this.test(scenario, event);
-      this.results.push(result);
+      this.pushResult(result);
       this.last = result.status === 'ok' ? `${scenario} ${result.hostKiBps?.toFixed(1)} KiB/s` : `${scenario} failed: ${result.failure?.kind}`;
       if (disruption) {
         this.failRest(index + 1, { kind: 'not-run', message: `not run: ${disruption.failure.message}` });
@@ -182,7 +208,16 @@ class DeviceRun {
 
   private failRest(from: number, failure: Failure): void {
     const now = new Date().toISOString();
-    for (const scenario of ROUND.slice(from)) this.results.push(this.failed(scenario, failure, now, now));
+    for (const scenario of ROUND.slice(from)) this.pushResult(this.failed(scenario, failure, now, now));
+  }
+
+  private pushResult(result: Result): void {
+    this.results.push(result);
+    this.opts.onResult?.({ ...this.live(), result });
+  }
+
+  private live(): LiveRun {
+    return { runId: this.opts.runId, device: this.opts.link.uri, chip: this.chip, labels: this.opts.labels, hostname: hostname() };
   }
 
   private async test(scenario: Scenario, start: Timed): Promise<TestOutcome> {
@@ -221,16 +256,19 @@ class DeviceRun {
     this.progress('testing');
 
     const conn = await Promise.race([claim, sleep(this.timeouts.acceptS * 1000).then(() => null)]);
+    // Live samples stop where the record's intervals stop, so both write the same points.
+    let onInterval: ((s: IntervalSample) => void) | null = null;
     claimAbort.abort();
     if (conn) {
       if (!this.ip) this.ip = conn.remoteAddress;
       let prevT = 0;
-      conn.on('interval', (s) => {
+      conn.on('interval', (onInterval = (s) => {
         const bytes = endpoint === 'upload' ? s.rxBytes : s.ackedTxBytes;
         if (s.t > prevT) this.liveKiBps = bytes / 1024 / (s.t - prevT);
         prevT = s.t;
+        this.opts.onSample?.({ ...this.live(), scenario, iteration: this.iteration, startedAt, interval: { t: round3(s.t), bytes } });
         if (this.scenario === scenario) this.progress('testing');
-      });
+      }));
     }
 
     const troubles: string[] = [];
@@ -262,6 +300,7 @@ class DeviceRun {
       });
     }
     const summary = await settle(conn);
+    if (onInterval) conn.off('interval', onInterval);
     if (troubles.length) {
       return fail({ kind: 'transfer-error', message: `${troubles.join('; ')} (board printed ${printed} kB/s for a cut-short test)` });
     }
