@@ -10,6 +10,7 @@ const USER_ERRORS = new Set([
   'StoreError',
   'RecordFormatError',
   'UsageError',
+  'InfluxConfigError',
 ]);
 
 export class UsageError extends Error {

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { registerDevices } from './commands/devices.js';
+import { registerPublish } from './commands/publish.js';
 import { registerRun } from './commands/run.js';
 import { registerRuns } from './commands/runs.js';
 import { registerServe } from './commands/serve.js';
@@ -24,6 +25,7 @@ Start here:
 registerRun(program);
 registerRuns(program);
 registerShow(program);
+registerPublish(program);
 registerServe(program);
 registerDevices(program);
 for (const cmd of program.commands) cmd.exitOverride().showHelpAfterError('(add --help for usage)');

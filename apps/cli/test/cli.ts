@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 export const CLI = fileURLToPath(new URL('../dist/main.js', import.meta.url));
@@ -10,9 +10,10 @@ export interface CliResult {
 }
 
 /** Run the built espbench command as a user would. */
-export function espbench(args: string[], opts: { env?: Record<string, string>; timeoutMs?: number; onStderr?: (text: string, kill: (sig: NodeJS.Signals) => void) => void } = {}): Promise<CliResult> {
+export function espbench(args: string[], opts: { env?: Record<string, string>; timeoutMs?: number; onStderr?: (text: string, kill: (sig: NodeJS.Signals) => void) => void; onSpawn?: (child: ChildProcess) => void } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, NO_COLOR: '1', ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    opts.onSpawn?.(child);
     let stdout = '';
     let stderr = '';
     const timer = setTimeout(() => {

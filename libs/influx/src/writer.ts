@@ -84,6 +84,7 @@ export class InfluxWriter extends EventEmitter<WriterEvents> {
   private downUntil = 0;
   private replayDue = true;
   private readonly mine = new Set<string>();
+  private queued = 0;
 
   constructor(
     readonly target: InfluxTarget,
@@ -104,6 +105,11 @@ export class InfluxWriter extends EventEmitter<WriterEvents> {
 
   get error(): InfluxWriteError | null {
     return this.fatal;
+  }
+
+  /** Batches cut but not yet delivered or spooled: callers producing many points wait when this grows. */
+  get queuedBatches(): number {
+    return this.queued;
   }
 
   write(points: SeriesPoint | readonly SeriesPoint[]): void {
@@ -146,7 +152,8 @@ export class InfluxWriter extends EventEmitter<WriterEvents> {
     if (!this.buffer.length) return;
     const batch = this.buffer;
     this.buffer = [];
-    this.chain = this.chain.then(() => this.deliver(batch));
+    this.queued++;
+    this.chain = this.chain.then(() => this.deliver(batch)).finally(() => this.queued--);
   }
 
   private async deliver(lines: string[]): Promise<void> {

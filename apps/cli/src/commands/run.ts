@@ -1,14 +1,16 @@
 import type { Command } from 'commander';
 import { runBench, planDevices, type Progress } from '@espbench/runner';
 import { parseLabels, type RunRecord } from '@espbench/schema';
+import { RunPublisher } from '@espbench/influx';
 import { LocalStore, newRunId, resolveResultsDir } from '@espbench/store';
 import { collect, EXIT, parsePort, parsePositiveInt, parsePositiveNumber, UsageError } from '../errors.js';
+import { addInfluxOptions, influxTarget, openWriter, writeSummary, type InfluxFlags } from '../influx.js';
 import { ProgressDisplay } from '../render/progress.js';
 import { resultsTable } from '../render/results.js';
 import { colours } from '../render/style.js';
 import { VERSION } from '../version.js';
 
-interface RunFlags {
+interface RunFlags extends InfluxFlags {
   device: string[];
   iterations: number;
   label: string[];
@@ -24,7 +26,7 @@ interface RunFlags {
 }
 
 export function registerRun(program: Command): void {
-  program
+  const cmd = program
     .command('run')
     .description('benchmark boards running esp-hal\'s WiFi bench firmware (download, upload, upload+download per round)')
     .requiredOption('-d, --device <uri>', 'board to measure, repeatable: /dev/ttyACM0, serial:///dev/ttyUSB0?baud=115200, exec:<cmd>, tcp://host:port, sim:<chip>?rate=<B/s>&duration=<s>', collect)
@@ -38,7 +40,8 @@ export function registerRun(program: Command): void {
     .option('--interval <s>', 'interval sample length, seconds', parsePositiveNumber('--interval'), 1)
     .option('--duration <s>', 'TEST_DURATION the firmware was built with (sim: devices use their own)', parsePositiveNumber('--duration'), 15)
     .option('--pause <s>', 'the firmware\'s pause between rounds', parsePositiveNumber('--pause'), 10)
-    .option('--attach-timeout <s>', 'how long to wait for the board\'s first "Testing download..." (default: 3 x (duration + 5) + pause + 60)', parsePositiveNumber('--attach-timeout'))
+    .option('--attach-timeout <s>', 'how long to wait for the board\'s first "Testing download..." (default: 3 x (duration + 5) + pause + 60)', parsePositiveNumber('--attach-timeout'));
+  addInfluxOptions(cmd)
     .addHelpText(
       'after',
       `
@@ -47,6 +50,7 @@ Examples:
   espbench run --device 'sim:esp32c3?rate=1000000&duration=2' --json
   espbench run -d /dev/ttyUSB0 -d /dev/ttyUSB1              # two boards at once
   espbench run -d 'exec:espflash monitor --port /dev/ttyACM0'
+  espbench run -d /dev/ttyACM0 --influx http://localhost:8086   # publish live to InfluxDB
 
 The board must run esp-hal's qa-test embassy_wifi_bench built with HOST_IP set to this machine.
 Each device gets its own run record (and run id) in the store.
@@ -62,6 +66,7 @@ async function run(flags: RunFlags): Promise<number> {
   planDevices(flags.device, flags.duration, flags.pause); // bad device URIs fail before anything starts
   if (new Set(flags.device).size !== flags.device.length) throw new UsageError('the same --device is given twice');
   const store = new LocalStore(resolveResultsDir(flags.results));
+  const target = influxTarget(flags);
   const err = process.stderr;
   const c = colours(err);
   const display = !flags.quiet && err.isTTY ? new ProgressDisplay(err) : null;
@@ -69,6 +74,12 @@ async function run(flags: RunFlags): Promise<number> {
     if (!flags.quiet) err.write(`${line}\n`);
   };
   let announced = Boolean(display);
+  const warn = (line: string) => {
+    display?.stop();
+    err.write(`${line}\n`);
+  };
+  const writer = target ? openWriter(target, store.dir, warn) : null;
+  const publisher = writer ? new RunPublisher(writer) : null;
 
   const abort = new AbortController();
   const onSigint = () => {
@@ -107,9 +118,12 @@ async function run(flags: RunFlags): Promise<number> {
       newRunId: () => newRunId(),
       version: VERSION,
       onProgress,
+      onSample: publisher ? (sample) => publisher.sample(sample) : undefined,
+      onResult: publisher ? (result) => publisher.result(result) : undefined,
       onRecord: async ({ record, raw }) => {
         const file = await store.save(record);
         await store.saveRawLog(record.runId, raw);
+        publisher?.record(record);
         display?.stop();
         log(`espbench: saved run ${record.runId} (${record.status}) to ${file}`);
       },
@@ -118,6 +132,11 @@ async function run(flags: RunFlags): Promise<number> {
     display?.stop();
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigint);
+    if (writer && target) {
+      const stats = await writer.close();
+      if (stats.spooled || stats.rejected || writer.error) warn(`espbench: ${writeSummary(target, stats)}`);
+      else log(`espbench: ${writeSummary(target, stats)}`);
+    }
   }
 
   if (flags.json) {
