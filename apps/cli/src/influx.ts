@@ -10,6 +10,7 @@ import {
   type InfluxTarget,
   type WriteStats,
 } from '@espbench/influx';
+import { parsePositiveInt } from './errors.js';
 
 export interface InfluxFlags {
   influx?: string;
@@ -21,6 +22,8 @@ export interface InfluxFlags {
   influxUser?: string;
   influxPassword?: string;
   influxToken?: string;
+  influxBatchSize?: number;
+  influxGzip?: boolean;
   config?: string;
 }
 
@@ -35,6 +38,8 @@ export function addInfluxOptions(cmd: Command): Command {
     .option('--influx-user <name>', 'InfluxDB 1.x user (or $ESPBENCH_INFLUX_USER)')
     .option('--influx-password <pw>', 'InfluxDB 1.x password; prefer $ESPBENCH_INFLUX_PASSWORD, which stays out of shell history')
     .option('--influx-token <token>', 'InfluxDB 2.x/3.x token; prefer $ESPBENCH_INFLUX_TOKEN, which stays out of shell history')
+    .option('--influx-batch-size <n>', 'points per write request', parsePositiveInt('--influx-batch-size'), 5000)
+    .option('--no-influx-gzip', 'send write requests uncompressed')
     .option('--config <file>', `JSON config file with an "influx" section (default ./espbench.config.json if present, or $ESPBENCH_CONFIG)`);
 }
 
@@ -59,8 +64,12 @@ export function spoolRoot(resultsDir: string): string {
   return join(resultsDir, 'influx-spool');
 }
 
-export function openWriter(target: InfluxTarget, resultsDir: string, warn: (line: string) => void): InfluxWriter {
-  const writer = new InfluxWriter(target, { spool: new Spool(spoolRoot(resultsDir), target) });
+export function openWriter(target: InfluxTarget, resultsDir: string, warn: (line: string) => void, flags: InfluxFlags = {}): InfluxWriter {
+  const writer = new InfluxWriter(target, {
+    spool: new Spool(spoolRoot(resultsDir), target),
+    batchSize: flags.influxBatchSize,
+    gzip: flags.influxGzip,
+  });
   let warnedDown = false;
   writer.on('spooled', ({ reason }) => {
     if (warnedDown || writer.error) return;

@@ -134,6 +134,11 @@ export class InfluxWriter extends EventEmitter<WriterEvents> {
     await this.chain;
   }
 
+  /** Wait for the batches already cut, leaving points still being collected where they are. */
+  async idle(): Promise<void> {
+    await this.chain;
+  }
+
   async close(): Promise<WriteStats> {
     await this.flush();
     return { ...this.stats };
@@ -226,7 +231,7 @@ export class InfluxWriter extends EventEmitter<WriterEvents> {
   /** One batch with retries: backoff with jitter, honouring Retry-After. */
   private async send(lines: string[]): Promise<Outcome> {
     const body = Buffer.from(lines.join('\n') + '\n');
-    const payload = this.opts.gzip ? await gzip(body, { level: 3 }) : body;
+    const payload = this.opts.gzip ? await gzip(body, { level: 1 }) : body;
     let last: Outcome = { kind: 'retry', reason: 'not sent', retryAfterMs: null };
     for (let attempt = 1; attempt <= this.opts.maxAttempts; attempt++) {
       if (attempt > 1) {

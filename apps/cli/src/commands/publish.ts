@@ -56,7 +56,8 @@ async function publish(ids: string[], flags: PublishFlags): Promise<number> {
     for (const id of ids) runIds.push((await store.get(id)).runId);
   }
 
-  const writer = openWriter(target, store.dir, (line) => err.write(`${line}\n`));
+  const writer = openWriter(target, store.dir, (line) => err.write(`${line}\n`), flags);
+  const started = performance.now();
   await writer.replay();
   const published: { runId: string; status: string; points: number }[] = [];
   for (const [i, runId] of runIds.entries()) {
@@ -66,14 +67,15 @@ async function publish(ids: string[], flags: PublishFlags): Promise<number> {
     published.push({ runId, status: record.status, points: points.length });
     if (!quietProgress) err.write(`\r\x1b[Kpublishing ${i + 1}/${runIds.length} runs`);
     if (writer.error) break;
-    if (writer.queuedBatches > 2) await writer.flush();
+    if (writer.queuedBatches > 2) await writer.idle();
   }
   const stats = await writer.close();
+  const seconds = (performance.now() - started) / 1000;
   if (!quietProgress && runIds.length) err.write('\r\x1b[K');
 
   const others = (await spoolDirs(spoolRoot(store.dir))).filter((d) => d.batches > 0 && !d.dir.endsWith(spoolKey(target)));
   if (flags.json) {
-    process.stdout.write(JSON.stringify({ target: describeTarget(target), runs: published, ...stats, otherTargetsWaiting: others.map((o) => ({ target: o.target, batches: o.batches })) }, null, 2) + '\n');
+    process.stdout.write(JSON.stringify({ target: describeTarget(target), runs: published, ...stats, seconds: round3(seconds), otherTargetsWaiting: others.map((o) => ({ target: o.target, batches: o.batches })) }, null, 2) + '\n');
   } else {
     if (published.length) {
       process.stdout.write(
@@ -86,9 +88,14 @@ async function publish(ids: string[], flags: PublishFlags): Promise<number> {
     } else if (!runIds.length && !stats.replayed) {
       process.stdout.write(`nothing waiting in the spool for ${describeTarget(target)}; publish stored runs with: espbench publish --all\n`);
     }
-    process.stdout.write(`${writeSummary(target, stats)}\n`);
+    const rate = stats.written + stats.replayed > 0 ? ` in ${seconds.toFixed(2)} s (${Math.round((stats.written + stats.replayed) / seconds)} points/s)` : '';
+    process.stdout.write(`${writeSummary(target, stats)}${rate}\n`);
   }
   for (const o of others) err.write(`espbench: ${o.batches} spooled batch(es) wait for another target: ${o.target}; publish with that target to send them\n`);
   if (writer.error) return EXIT.usage;
   return stats.spooled || stats.rejected ? EXIT.failed : EXIT.ok;
+}
+
+function round3(x: number): number {
+  return Math.round(x * 1000) / 1000;
 }

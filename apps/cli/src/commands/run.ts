@@ -78,7 +78,7 @@ async function run(flags: RunFlags): Promise<number> {
     display?.stop();
     err.write(`${line}\n`);
   };
-  const writer = target ? openWriter(target, store.dir, warn) : null;
+  const writer = target ? openWriter(target, store.dir, warn, flags) : null;
   const publisher = writer ? new RunPublisher(writer) : null;
 
   const abort = new AbortController();
