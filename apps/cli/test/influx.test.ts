@@ -191,6 +191,14 @@ describe('espbench run --influx and espbench publish', () => {
     expect(ftp.stderr).toMatch(/^espbench: InfluxDB URL must be http/);
     const missing = await espbench(['publish', 'nope', '--influx', influxd.url, '--results', results]);
     expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/^espbench: no run "nope"|^espbench: .*nope/);
+    // A database that does not exist: the fix in one line, the points kept.
+    const first = await espbench(['run', '-d', SIM, ...NET, '--results', results, '--quiet']);
+    expect(first.code, first.stderr).toBe(0);
+    const nodb = await espbench(['publish', '--all', '--influx', influxd.url, '--influx-db', 'absent', '--results', results]);
+    expect(nodb.code).toBe(2);
+    expect(nodb.stderr).toContain(`espbench: InfluxDB: ${influxd.url} database absent does not exist (database not found: "absent"); create it: influx -execute 'CREATE DATABASE "absent"'`);
+    expect(spooled(results).length).toBeGreaterThan(0);
 
     // A real server that refuses the token.
     const denied = createServer((_req, res) => res.writeHead(401, { 'content-type': 'application/json' }).end('{"message":"unauthorized access for s3cret-token"}'));
