@@ -11,6 +11,8 @@ const USER_ERRORS = new Set([
   'RecordFormatError',
   'UsageError',
   'InfluxConfigError',
+  'InfluxQueryError',
+  'SelectorError',
 ]);
 
 export class UsageError extends Error {

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
+import { registerCheck, registerCompare } from './commands/compare.js';
 import { registerDevices } from './commands/devices.js';
 import { registerPublish } from './commands/publish.js';
 import { registerRun } from './commands/run.js';
@@ -25,6 +26,8 @@ Start here:
 registerRun(program);
 registerRuns(program);
 registerShow(program);
+registerCompare(program);
+registerCheck(program);
 registerPublish(program);
 registerServe(program);
 registerDevices(program);

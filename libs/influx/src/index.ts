@@ -5,3 +5,4 @@ export * from './target.js';
 export * from './spool.js';
 export * from './writer.js';
 export * from './publisher.js';
+export * from './query.js';

@@ -4,3 +4,4 @@ export function colours(stream: NodeJS.WriteStream) {
   const wrap = (code: number) => (s: string) => (on ? `\x1b[${code}m${s}\x1b[0m` : s);
   return { red: wrap(31), green: wrap(32), yellow: wrap(33), dim: wrap(2), bold: wrap(1) };
 }
+export type Colours = ReturnType<typeof colours>;
