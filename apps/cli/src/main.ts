@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { registerCheck, registerCompare } from './commands/compare.js';
+import { registerDashboards } from './commands/dashboards.js';
 import { registerDevices } from './commands/devices.js';
 import { registerPublish } from './commands/publish.js';
 import { registerRun } from './commands/run.js';
@@ -29,6 +30,7 @@ registerShow(program);
 registerCompare(program);
 registerCheck(program);
 registerPublish(program);
+registerDashboards(program);
 registerServe(program);
 registerDevices(program);
 for (const cmd of program.commands) cmd.exitOverride().showHelpAfterError('(add --help for usage)');

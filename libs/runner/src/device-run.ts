@@ -422,7 +422,7 @@ class DeviceRun {
       endedAt,
       hostTxBytes: s.txBytes,
       hostRxBytes: s.rxBytes,
-      intervals: s.intervals.map((i) => ({ t: round3(i.t), bytes: tx ? i.ackedTxBytes : i.rxBytes })),
+      intervals: sameMillisecondMerged(s.intervals.map((i) => ({ t: round3(i.t), bytes: tx ? i.ackedTxBytes : i.rxBytes }))),
     };
   }
 
@@ -534,6 +534,20 @@ async function settle(conn: MeteredConnectionLike): Promise<ConnectionSummary> {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
+}
+
+/**
+ * The last sample of a connection is taken when it closes, which can be within a millisecond of the
+ * timer's: two samples at one millisecond would be one point in a time series database.
+ */
+function sameMillisecondMerged(intervals: Interval[]): Interval[] {
+  const out: Interval[] = [];
+  for (const i of intervals) {
+    const last = out[out.length - 1];
+    if (last && last.t === i.t) last.bytes += i.bytes;
+    else out.push({ ...i });
+  }
+  return out;
 }
 
 function round3(x: number): number {
