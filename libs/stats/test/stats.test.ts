@@ -64,6 +64,16 @@ describe('compareSamples', () => {
     expect(bootstrapDeltaCi(a, b, { seed: 2 })).not.toEqual(bootstrapDeltaCi(a, b, { seed: 1 }));
   });
 
+  it('the bootstrap interval matches an independent NumPy computation with the same generator', () => {
+    // Python: mulberry32(42), 2000 resamples drawn in the same order, numpy.median and
+    // numpy.percentile([2.5, 97.5]) of (median(c)/median(b) - 1) * 100 (NumPy 2.4.6).
+    const b = [976.1, 975.3, 977.0, 976.8, 975.9, 974.2, 978.4];
+    const c = [878.9, 879.5, 878.1, 880.0, 879.2, 877.7];
+    const [lo, hi] = bootstrapDeltaCi(b, c, { seed: 42, resamples: 2000 });
+    expect(lo).toBeCloseTo(-10.12489762489761, 10);
+    expect(hi).toBeCloseTo(-9.837998564544236, 10);
+  });
+
   it('swapping baseline and candidate flips the sign and the verdict', () => {
     const rand = seededRandom(3);
     for (let trial = 0; trial < 50; trial++) {

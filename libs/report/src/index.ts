@@ -1,0 +1,3 @@
+export * from './format.js';
+export * from './data.js';
+export { buildReport, echartsBundle } from './html.js';
