@@ -229,3 +229,31 @@ describe('InfluxWriter HTTP behaviour', () => {
     }
   });
 });
+
+describe('InfluxDB 1.x with authentication on', () => {
+  let secured: Influxd;
+  beforeAll(async () => {
+    secured = await startInfluxd({ admin: { user: 'bench', password: "pa ss'word" } });
+  }, 60_000);
+  afterAll(async () => {
+    await secured?.dispose();
+  });
+
+  it('writes with user and password and explains a wrong password without printing it', async () => {
+    await secured.query('CREATE DATABASE "sec"');
+    const ok = new InfluxWriter({ url: secured.url, api: 'v1', db: 'sec', user: 'bench', password: "pa ss'word" });
+    ok.write(pointsForRecord(sampleRecord()));
+    expect(await ok.close()).toMatchObject({ written: 21, spooled: 0 });
+    expect(rows(await secured.query('SELECT count("iterations") FROM "espbench_run"', 'sec'))[0]!.count).toBe(1);
+
+    const spoolRoot = await mkdtemp(join(tmpdir(), 'espbench-spool-'));
+    const target: InfluxTarget = { url: secured.url, api: 'v1', db: 'sec', user: 'bench', password: 'wrong-secret' };
+    const bad = new InfluxWriter(target, { spool: new Spool(spoolRoot, target) });
+    const errors: string[] = [];
+    bad.on('error', (e) => errors.push(e.message));
+    bad.write(pointsForRecord(sampleRecord('run-b')));
+    expect(await bad.close()).toMatchObject({ written: 0, spooled: 21, requests: 1 });
+    expect(errors[0]).toMatch(/refused the credentials \(401: authorization failed\); check ESPBENCH_INFLUX_USER and ESPBENCH_INFLUX_PASSWORD/);
+    expect(errors[0]).not.toContain('wrong-secret');
+  });
+});
