@@ -4,3 +4,4 @@ export { DEFAULT_PORT_BASE, SCENARIO_LABELS, portForScenario, scenarioForLabel, 
 export { ipv4FromHost } from './host.js';
 export { MAX_LINE_CHARS, cleanLine } from './sanitize.js';
 export { MAX_BACKTRACE_FRAMES, MAX_PANIC_LINE_CHARS, MAX_PANIC_MESSAGE_LINES } from './panic.js';
+export * as v1 from './v1/index.js';
