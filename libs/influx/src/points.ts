@@ -58,7 +58,7 @@ export function resultPoint(ctx: RunContext, r: Result): SeriesPoint {
       ref: ctx.ref,
       run_id: ctx.runId,
       status: r.status,
-      coex: COEX_ALONE,
+      coex: r.coex || COEX_ALONE,
     },
     fields: {
       host_kibps: float(r.hostKiBps),

@@ -1,4 +1,4 @@
-import type { Scenario } from '@espbench/schema';
+import type { UpstreamScenario as Scenario } from '@espbench/schema';
 
 /** Typed events parsed from an esp-hal bench board's serial lines (see ../shared/design/upstream.md). */
 export type BoardEvent =

@@ -1,4 +1,4 @@
-import type { Scenario } from '@espbench/schema';
+import type { UpstreamScenario as Scenario } from '@espbench/schema';
 
 /** The bench firmware's DOWNLOAD_PORT; upload and upload+download follow at +1 and +2. */
 export const DEFAULT_PORT_BASE = 4321;

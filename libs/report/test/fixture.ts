@@ -1,5 +1,5 @@
 import type { Interval, Result, RunRecord, Scenario } from '@espbench/schema';
-import { SCENARIOS } from '@espbench/schema';
+import { UPSTREAM_SCENARIOS as SCENARIOS } from '@espbench/schema';
 import { seededRandom } from '@espbench/stats';
 
 export const HOSTILE = `<script>alert(1)</script> & "quoted" 'single'`;

@@ -9,7 +9,7 @@ import {
   type Result,
   type RunRecord,
   type RunStatus,
-  type Scenario,
+  type UpstreamScenario as Scenario,
 } from '@espbench/schema';
 import { ENDPOINT_OFFSETS, type ConnectionSummary, type Endpoint, type IntervalSample } from '@espbench/traffic';
 import type { ConnectionBroker, MeteredConnectionLike } from './broker.js';

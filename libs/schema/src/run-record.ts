@@ -3,9 +3,13 @@ import { z } from 'zod';
 /** Bump when a RunRecord changes shape; readers reject versions they do not know. */
 export const RUN_RECORD_VERSION = 1;
 
-export const SCENARIOS = ['wifi-tcp-download', 'wifi-tcp-upload', 'wifi-tcp-updown'] as const;
+/** esp-hal's WiFi bench loop runs the first three; protocol-v1 firmware (docs/protocol-v1.md) runs all. */
+export const SCENARIOS = ['wifi-tcp-download', 'wifi-tcp-upload', 'wifi-tcp-updown', 'wifi-udp-download', 'wifi-udp-upload', 'ble-notify', 'ble-write'] as const;
 export const Scenario = z.enum(SCENARIOS);
 export type Scenario = z.infer<typeof Scenario>;
+/** The scenarios of esp-hal's qa-test WiFi bench loop, in the order it runs them. */
+export const UPSTREAM_SCENARIOS = ['wifi-tcp-download', 'wifi-tcp-upload', 'wifi-tcp-updown'] as const;
+export type UpstreamScenario = (typeof UPSTREAM_SCENARIOS)[number];
 
 export const RunStatus = z.enum(['ok', 'failed', 'aborted']);
 export type RunStatus = z.infer<typeof RunStatus>;
@@ -36,6 +40,33 @@ export const Failure = z.object({
 });
 export type Failure = z.infer<typeof Failure>;
 
+/** What one board reported about a protocol-v1 run (its own count and link details). */
+export const BoardReport = z.object({
+  /** Device URI of the board that reported it. */
+  uri: z.string(),
+  /** `sender`, `receiver` or `echo` (what the board did), and its BLE role when there is one. */
+  role: z.string(),
+  bleRole: z.enum(['central', 'peripheral']).nullable().optional(),
+  bytes: z.number().int().nonnegative(),
+  ms: z.number().nonnegative(),
+  kibps: z.number().nonnegative(),
+  /** RSSI, channel, PHY, MTU, connection interval, packets, ... as the board printed them. */
+  details: z.record(z.string(), z.union([z.number(), z.string(), z.boolean()])),
+});
+export type BoardReport = z.infer<typeof BoardReport>;
+
+/** UDP datagram accounting by sequence number. */
+export const UdpStats = z.object({
+  datagrams: z.number().int().nonnegative(),
+  lost: z.number().int().nonnegative(),
+  lossPct: z.number().nonnegative(),
+  outOfOrder: z.number().int().nonnegative(),
+  duplicates: z.number().int().nonnegative(),
+  /** RFC 3550 interarrival jitter, ms (null when the receiver is the board). */
+  jitterMs: z.number().nonnegative().nullable(),
+});
+export type UdpStats = z.infer<typeof UdpStats>;
+
 export const Result = z.object({
   scenario: Scenario,
   iteration: z.number().int().positive(),
@@ -54,6 +85,13 @@ export const Result = z.object({
   hostTxBytes: z.number().int().nonnegative(),
   hostRxBytes: z.number().int().nonnegative(),
   intervals: z.array(Interval),
+  /** Protocol-v1 runs: what each board reported (the device under test first, then the peer). */
+  boards: z.array(BoardReport).optional(),
+  udp: UdpStats.optional(),
+  /** The scenario that ran at the same time on the other radio, or absent when this one ran alone. */
+  coex: z.string().nullable().optional(),
+  /** Coexistence runs: change against the same scenario alone in the same round, percent. */
+  degradationPct: z.number().nullable().optional(),
 });
 export type Result = z.infer<typeof Result>;
 
@@ -88,6 +126,14 @@ export const RunRecord = z.object({
   testDurationS: z.number().positive(),
   iterations: z.number().int().nonnegative(),
   results: z.array(Result),
+  /** Protocol-v1 firmware as it introduced itself (absent for esp-hal's bench loop). */
+  firmware: z
+    .object({ name: z.string(), version: z.string(), protocol: z.number().int(), mac: z.string(), capabilities: z.array(z.string()) })
+    .optional(),
+  /** The BLE peer board, when the run had one. */
+  peer: z.object({ uri: z.string(), chip: z.string().nullable(), mac: z.string().nullable() }).optional(),
+  /** Scenarios the plan skipped because the chip or firmware cannot run them, with why. */
+  skipped: z.array(z.object({ scenario: z.string(), reason: z.string() })).optional(),
   /** Serial log as received (lines, ANSI stripped), kept with the run. */
   log: z.array(z.object({ t: z.number(), line: z.string() })),
 });
