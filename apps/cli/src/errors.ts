@@ -13,6 +13,8 @@ const USER_ERRORS = new Set([
   'InfluxConfigError',
   'InfluxQueryError',
   'SelectorError',
+  'PlanError',
+  'ProtocolVersionError',
 ]);
 
 export class UsageError extends Error {

@@ -16,6 +16,16 @@ export function simulatorEntry(): string {
   return fileURLToPath(import.meta.resolve('@espbench/firmware-fixtures/wifi-bench-sim/main'));
 }
 
+/** Path of the protocol-v1 firmware simulator's entry (`sim:<chip>?fw=v1&...`). */
+export function v1SimulatorEntry(): string {
+  return fileURLToPath(import.meta.resolve('@espbench/firmware-fixtures/v1-sim/main'));
+}
+
+/** `sim:` URIs with `fw=v1` run the protocol-v1 firmware simulator instead of esp-hal's bench loop. */
+export function isV1Sim(uri: string): boolean {
+  return /^sim:[^?]*\?(.*&)?fw=v1(&|$)/.test(uri);
+}
+
 /** Build (not open) the link for a device. `sim:` needs to know where the traffic server listens. */
 export function createLink(device: string | DeviceSpec, sim?: SimContext): LineLink {
   const spec = typeof device === 'string' ? parseDeviceUri(device) : device;
@@ -29,6 +39,9 @@ export function createLink(device: string | DeviceSpec, sim?: SimContext): LineL
     case 'sim': {
       const ctx = sim ?? { trafficHost: '127.0.0.1', portBase: 4321 };
       const simUri = spec.ip ? `${spec.uri}${spec.uri.includes('?') ? '&' : '?'}ip=${spec.ip}` : spec.uri;
+      if (isV1Sim(spec.uri)) {
+        return new ProcessLink(spec.uri, 'sim', { file: process.execPath, args: [v1SimulatorEntry(), simUri], display: `simulator ${spec.uri}` });
+      }
       return new ProcessLink(spec.uri, 'sim', {
         file: process.execPath,
         args: [simulatorEntry(), '--host', ctx.trafficHost, '--port-base', String(ctx.portBase), simUri],

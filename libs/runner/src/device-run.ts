@@ -516,7 +516,7 @@ function describe(ev: Timed): string {
  * result: bytes acknowledged after that line (into its receive buffer, or echoed back in flight) are
  * cut off, and the test's duration is the board's, not the last acknowledged window's.
  */
-function withBoardEnd(conn: MeteredConnectionLike, s: ConnectionSummary, resultAt: number): ConnectionSummary {
+export function withBoardEnd(conn: MeteredConnectionLike, s: ConnectionSummary, resultAt: number): ConnectionSummary {
   if (s.estimate.direction !== 'tx' || !resultAt) return s;
   const estimate = conn.estimateUntil(resultAt);
   const boardS = (resultAt - s.acceptedAt) / 1000;
@@ -527,7 +527,7 @@ function withBoardEnd(conn: MeteredConnectionLike, s: ConnectionSummary, resultA
   return { ...s, estimate };
 }
 
-async function settle(conn: MeteredConnectionLike): Promise<ConnectionSummary> {
+export async function settle(conn: MeteredConnectionLike): Promise<ConnectionSummary> {
   const closed = await Promise.race([conn.closed, sleep(SETTLE_MS).then(() => null)]);
   return closed ?? conn.snapshot();
 }
@@ -540,7 +540,7 @@ function sleep(ms: number): Promise<void> {
  * The last sample of a connection is taken when it closes, which can be within a millisecond of the
  * timer's: two samples at one millisecond would be one point in a time series database.
  */
-function sameMillisecondMerged(intervals: Interval[]): Interval[] {
+export function sameMillisecondMerged(intervals: Interval[]): Interval[] {
   const out: Interval[] = [];
   for (const i of intervals) {
     const last = out[out.length - 1];

@@ -4,3 +4,4 @@ export * from './device-run.js';
 export * from './event-queue.js';
 export * from './progress.js';
 export * from './timeouts.js';
+export * from './v1/index.js';

@@ -1,2 +1,3 @@
 export * from './run-record.js';
 export * from './labels.js';
+export * from './chips.js';

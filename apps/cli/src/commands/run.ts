@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
-import { runBench, planDevices, type Progress } from '@espbench/runner';
-import { parseLabels, type RunRecord } from '@espbench/schema';
+import { parsePlan, runBench, planDevices, runV1Bench, type Progress } from '@espbench/runner';
+import { parseDeviceUri } from '@espbench/link';
+import { parseLabels, SCENARIOS, type RunRecord } from '@espbench/schema';
 import { RunPublisher } from '@espbench/influx';
 import { LocalStore, newRunId, resolveResultsDir } from '@espbench/store';
 import { collect, EXIT, parsePort, parsePositiveInt, parsePositiveNumber, UsageError } from '../errors.js';
@@ -11,6 +12,10 @@ import { colours } from '../render/style.js';
 import { VERSION } from '../version.js';
 
 interface RunFlags extends InfluxFlags {
+  scenario: string[];
+  coex: string[];
+  peer?: string;
+  hostIp?: string;
   device: string[];
   iterations: number;
   label: string[];
@@ -40,6 +45,10 @@ export function registerRun(program: Command): void {
     .option('--interval <s>', 'interval sample length, seconds', parsePositiveNumber('--interval'), 1)
     .option('--duration <s>', 'TEST_DURATION the firmware was built with (sim: devices use their own)', parsePositiveNumber('--duration'), 15)
     .option('--pause <s>', 'the firmware\'s pause between rounds', parsePositiveNumber('--pause'), 10)
+    .option('-s, --scenario <name>', 'protocol-v1 firmware: run this scenario (repeatable): wifi-tcp-download|upload|updown, wifi-udp-download|upload, ble-notify, ble-write', collect, [])
+    .option('--coex <wifi+ble>', 'protocol-v1 firmware: measure a WiFi and a BLE scenario alone and at once, e.g. wifi-tcp-upload+ble-notify (repeatable)', collect, [])
+    .option('--peer <uri>', 'the BLE peer board (protocol-v1 firmware) for ble-* scenarios')
+    .option('--host-ip <ip>', 'protocol-v1 firmware: the address of this machine the board connects to (default: --listen, or 127.0.0.1 for simulators)')
     .option('--attach-timeout <s>', 'how long to wait for the board\'s first "Testing download..." (default: 3 x (duration + 5) + pause + 60)', parsePositiveNumber('--attach-timeout'));
   addInfluxOptions(cmd)
     .addHelpText(
@@ -62,6 +71,8 @@ Exit status: 0 all results ok, 1 a result or the run failed, 2 bad input, 130 in
 }
 
 async function run(flags: RunFlags): Promise<number> {
+  if (flags.scenario.length || flags.coex.length) return runV1(flags);
+  if (flags.peer || flags.hostIp) throw new UsageError('--peer and --host-ip are for protocol-v1 firmware: add --scenario NAME (see docs/protocol-v1.md)');
   const labels = parseLabels(flags.label);
   planDevices(flags.device, flags.duration, flags.pause); // bad device URIs fail before anything starts
   if (new Set(flags.device).size !== flags.device.length) throw new UsageError('the same --device is given twice');
@@ -150,4 +161,71 @@ async function run(flags: RunFlags): Promise<number> {
   }
   if (abort.signal.aborted) return EXIT.interrupted;
   return records.every((r) => r.status === 'ok') ? EXIT.ok : EXIT.failed;
+}
+
+/** Protocol-v1 firmware (docs/protocol-v1.md): the host chooses scenarios, durations and peers. */
+async function runV1(flags: RunFlags): Promise<number> {
+  const labels = parseLabels(flags.label);
+  if (flags.device.length !== 1) throw new UsageError('protocol-v1 runs take one --device (the board under test) and an optional --peer');
+  for (const uri of [flags.device[0]!, ...(flags.peer ? [flags.peer] : [])]) parseDeviceUri(uri);
+  const plan = parsePlan(flags.scenario, flags.coex, SCENARIOS);
+  const allSims = [flags.device[0]!, flags.peer].every((u) => !u || u.startsWith('sim:'));
+  const hostIp = flags.hostIp ?? (flags.listen !== '0.0.0.0' && flags.listen !== '::' ? flags.listen : allSims ? '127.0.0.1' : null);
+  if (!hostIp) throw new UsageError('--host-ip is needed: the address of this machine the board can reach (ip -4 addr), or --listen that address');
+  const store = new LocalStore(resolveResultsDir(flags.results));
+  const target = influxTarget(flags);
+  const err = process.stderr;
+  const c = colours(err);
+  const log = (line: string) => {
+    if (!flags.quiet) err.write(`${line}\n`);
+  };
+  const abort = new AbortController();
+  const onSigint = () => {
+    if (abort.signal.aborted) process.exit(EXIT.interrupted);
+    log('\nespbench: interrupted; saving the run so far (Ctrl-C again to quit at once)');
+    abort.abort();
+  };
+  process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigint);
+  log(`espbench: measuring ${flags.device[0]}${flags.peer ? ` with peer ${flags.peer}` : ''} (${flags.iterations} round${flags.iterations > 1 ? 's' : ''})`);
+  let outcome;
+  try {
+    outcome = await runV1Bench({
+      device: flags.device[0]!,
+      peer: flags.peer,
+      plan,
+      iterations: flags.iterations,
+      durationS: flags.duration,
+      labels,
+      hostIp,
+      listen: flags.listen,
+      portBase: flags.portBase,
+      intervalMs: flags.interval * 1000,
+      signal: abort.signal,
+      runId: newRunId(),
+      version: VERSION,
+      onProgress: (p) => {
+        if (p.last) log(`  ${p.device} [${p.iteration}/${p.iterations}] ${p.last}`);
+      },
+    });
+  } finally {
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigint);
+  }
+  const { record, raw } = outcome;
+  const file = await store.save(record);
+  await store.saveRawLog(record.runId, raw);
+  log(`espbench: saved run ${record.runId} (${record.status}) to ${file}`);
+  for (const s of record.skipped ?? []) err.write(`espbench: skipped ${s.scenario}: ${s.reason}\n`);
+  if (target) {
+    const writer = openWriter(target, store.dir, (line) => err.write(`${line}\n`), flags);
+    new RunPublisher(writer).record(record);
+    const stats = await writer.close();
+    log(`espbench: ${writeSummary(target, stats)}`);
+  }
+  if (flags.json) process.stdout.write(JSON.stringify(record, null, 2) + '\n');
+  else if (!flags.quiet) process.stdout.write(resultsTable([record], colours(process.stdout)) + '\n');
+  if (record.error) err.write(`${c.red('✗')} ${record.device.uri}: ${record.error} (espbench show ${record.runId})\n`);
+  if (abort.signal.aborted) return EXIT.interrupted;
+  return record.status === 'ok' ? EXIT.ok : EXIT.failed;
 }
