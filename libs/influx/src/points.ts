@@ -67,8 +67,24 @@ export function resultPoint(ctx: RunContext, r: Result): SeriesPoint {
       duration_s: float(r.durationS),
       iteration: int(r.iteration),
       failure: str(r.failure?.kind),
+      ...linkFields(r),
     },
     timeMs: Date.parse(r.endedAt),
+  };
+}
+
+/** Coexistence, UDP and radio facts of protocol-v1 results (absent for esp-hal's bench loop). */
+function linkFields(r: Result): SeriesPoint['fields'] {
+  const d = r.boards?.[0]?.details ?? {};
+  const num = (v: unknown) => (typeof v === 'number' ? v : null);
+  return {
+    degradation_pct: float(r.degradationPct),
+    loss_pct: float(r.udp?.lossPct),
+    jitter_ms: float(r.udp?.jitterMs),
+    rssi: float(num(d.rssi)),
+    phy: str(typeof d.phy === 'string' ? d.phy : null),
+    mtu: num(d.mtu) === null ? null : int(d.mtu as number),
+    conn_interval_ms: float(num(d.conn_interval_ms)),
   };
 }
 

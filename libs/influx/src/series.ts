@@ -24,6 +24,13 @@ export const RESULT = {
     duration_s: 'float',
     iteration: 'integer',
     failure: 'string',
+    degradation_pct: 'float',
+    loss_pct: 'float',
+    jitter_ms: 'float',
+    rssi: 'float',
+    phy: 'string',
+    mtu: 'integer',
+    conn_interval_ms: 'float',
   },
 } as const satisfies MeasurementDef;
 
