@@ -5,3 +5,30 @@ export { PortInUseError, ListenError, ConnectionTimeoutError } from './errors.js
 export { normalizeAddress } from './address.js';
 export { lowerEnvelope, SampleLog, type EnvelopeOptions, type EnvelopeResult } from './estimator.js';
 export { findFreePortBase } from './free-ports.js';
+export {
+  UDP_MAGIC,
+  UDP_HEADER_BYTES,
+  UDP_MAX_PAYLOAD,
+  writeUdpHeader,
+  readUdpHeader,
+  encodeUdpDatagram,
+  encodeUdpHello,
+  parseUdpHello,
+  type UdpHeader,
+} from './udp-datagram.js';
+export {
+  UdpReceiver,
+  type UdpReceiverOptions,
+  type UdpReceiverSummary,
+  type UdpReceiverEvents,
+  type UdpIntervalSample,
+  type UdpDatagramInfo,
+} from './udp-receiver.js';
+export {
+  UdpSender,
+  type UdpSenderOptions,
+  type UdpSenderSummary,
+  type UdpSenderEvents,
+  type UdpSenderState,
+  type UdpPeer,
+} from './udp-sender.js';

@@ -16,6 +16,8 @@ interface RunFlags extends InfluxFlags {
   coex: string[];
   peer?: string;
   hostIp?: string;
+  udpRate: number;
+  udpPayload: number;
   device: string[];
   iterations: number;
   label: string[];
@@ -49,6 +51,8 @@ export function registerRun(program: Command): void {
     .option('--coex <wifi+ble>', 'protocol-v1 firmware: measure a WiFi and a BLE scenario alone and at once, e.g. wifi-tcp-upload+ble-notify (repeatable)', collect, [])
     .option('--peer <uri>', 'the BLE peer board (protocol-v1 firmware) for ble-* scenarios')
     .option('--host-ip <ip>', 'protocol-v1 firmware: the address of this machine the board connects to (default: --listen, or 127.0.0.1 for simulators)')
+    .option('--udp-rate <B/s>', 'protocol-v1 UDP scenarios: bytes per second to send', parsePositiveInt('--udp-rate'), 1_000_000)
+    .option('--udp-payload <bytes>', 'protocol-v1 UDP scenarios: bytes per datagram (16-1472)', parsePositiveInt('--udp-payload'), 1400)
     .option('--attach-timeout <s>', 'how long to wait for the board\'s first "Testing download..." (default: 3 x (duration + 5) + pause + 60)', parsePositiveNumber('--attach-timeout'));
   addInfluxOptions(cmd)
     .addHelpText(
@@ -169,6 +173,7 @@ async function runV1(flags: RunFlags): Promise<number> {
   if (flags.device.length !== 1) throw new UsageError('protocol-v1 runs take one --device (the board under test) and an optional --peer');
   for (const uri of [flags.device[0]!, ...(flags.peer ? [flags.peer] : [])]) parseDeviceUri(uri);
   const plan = parsePlan(flags.scenario, flags.coex, SCENARIOS);
+  if (flags.udpPayload < 16 || flags.udpPayload > 1472) throw new UsageError(`--udp-payload must be 16-1472 bytes (the 16-byte header fits, one Ethernet-sized datagram), got ${flags.udpPayload}`);
   const allSims = [flags.device[0]!, flags.peer].every((u) => !u || u.startsWith('sim:'));
   const hostIp = flags.hostIp ?? (flags.listen !== '0.0.0.0' && flags.listen !== '::' ? flags.listen : allSims ? '127.0.0.1' : null);
   if (!hostIp) throw new UsageError('--host-ip is needed: the address of this machine the board can reach (ip -4 addr), or --listen that address');
@@ -198,6 +203,8 @@ async function runV1(flags: RunFlags): Promise<number> {
       durationS: flags.duration,
       labels,
       hostIp,
+      udpRate: flags.udpRate,
+      udpPayload: flags.udpPayload,
       listen: flags.listen,
       portBase: flags.portBase,
       intervalMs: flags.interval * 1000,

@@ -2,7 +2,7 @@ import { hostname, platform } from 'node:os';
 import { createLink, parseDeviceUri, type LineLink } from '@espbench/link';
 import type { v1 } from '@espbench/protocol';
 import { CHIP_RADIOS, radioOf, RUN_RECORD_VERSION, type BoardReport, type Failure, type Interval, type Result, type RunRecord, type RunStatus, type Scenario } from '@espbench/schema';
-import { ENDPOINT_OFFSETS, TrafficServer, type Endpoint } from '@espbench/traffic';
+import { ENDPOINT_OFFSETS, TrafficServer, UdpReceiver, UdpSender, type Endpoint } from '@espbench/traffic';
 import { ConnectionBroker, type ConnectionSourceLike } from '../broker.js';
 import { sameMillisecondMerged, settle, withBoardEnd } from '../device-run.js';
 import type { Progress } from '../progress.js';
@@ -82,6 +82,10 @@ export interface V1BenchOptions {
   version?: string;
   onProgress?: (p: Progress) => void;
   bootTimeoutS?: number;
+  /** UDP: bytes per second the host sends (download) or asks the board to send (upload). */
+  udpRate?: number;
+  /** UDP: bytes per datagram. */
+  udpPayload?: number;
 }
 
 export interface V1Outcome {
@@ -358,6 +362,8 @@ async function runOne(ctx: Ctx, scenario: Scenario, iteration: number, coex: str
     };
   }
 
+  if (scenario === 'wifi-udp-upload' || scenario === 'wifi-udp-download') return runUdp(ctx, scenario, iteration, coex, id, startedAt);
+
   const endpoint = WIFI_TCP[scenario];
   if (!endpoint) return failed(scenario, iteration, coex, { kind: 'unsupported', message: `${scenario} is not supported by this espbench host yet` }, startedAt);
   const ip = dut.ready?.wifi?.ip ?? null;
@@ -393,6 +399,90 @@ async function runOne(ctx: Ctx, scenario: Scenario, iteration: number, coex: str
     boards: [own],
     ...(coex ? { coex } : {}),
   };
+}
+
+const DEFAULT_UDP_RATE = 1_000_000;
+const DEFAULT_UDP_PAYLOAD = 1400;
+
+/**
+ * UDP by sequence number. Upload: the host's receiver counts what arrived (throughput, loss, jitter,
+ * reordering). Download: the host sends at the rate asked and the board counts; the figure is the
+ * board's received bytes over its time, the loss what the host sent and the board never saw.
+ */
+async function runUdp(ctx: Ctx, scenario: 'wifi-udp-upload' | 'wifi-udp-download', iteration: number, coex: string | null, id: string, startedAt: string): Promise<Result> {
+  const { opts, dut } = ctx;
+  const listen = opts.listen ?? '0.0.0.0';
+  const rate = opts.udpRate ?? DEFAULT_UDP_RATE;
+  const payload = opts.udpPayload ?? DEFAULT_UDP_PAYLOAD;
+  const durationMs = Math.round(opts.durationS * 1000);
+  const ip = dut.ready?.wifi?.ip;
+  const from = dut.events.length;
+  if (scenario === 'wifi-udp-upload') {
+    const receiver = await UdpReceiver.start({ host: listen, port: 0, intervalMs: opts.intervalMs ?? 1000, ...(ip ? { expectedSource: ip } : {}) });
+    try {
+      await dut.send({ type: 'run', id, scenario, duration_ms: durationMs, host: { ip: opts.hostIp, port: receiver.port }, payload, rate });
+      const f = await follow(dut, id, from, Date.now() + CONNECT_S * 1000, opts.durationS, opts.signal);
+      await new Promise((r) => setTimeout(r, 200)); // datagrams still in flight
+      const sum = await receiver.close();
+      await settleBoards([dut], opts.signal);
+      if (f.failure || !f.result) return failed(scenario, iteration, coex, f.failure ?? { kind: 'no-result', message: 'no result' }, startedAt);
+      if (!sum.uniqueDatagrams) return failed(scenario, iteration, coex, { kind: 'no-connection', message: `no datagram from ${ip ?? dut.uri} reached UDP port ${receiver.port}; is --host-ip this machine?` }, startedAt);
+      const own = report(dut.uri, f.result, null);
+      return {
+        scenario,
+        iteration,
+        status: 'ok',
+        failure: null,
+        deviceKiBps: own.kibps,
+        hostKiBps: round3(sum.kibps),
+        bytes: sum.uniqueBytes,
+        durationS: round3(sum.durationS),
+        startedAt,
+        endedAt: new Date().toISOString(),
+        hostTxBytes: 0,
+        hostRxBytes: sum.bytes,
+        intervals: sameMillisecondMerged(sum.intervals.map((i) => ({ t: round3(i.t), bytes: i.bytes }))),
+        boards: [own],
+        udp: { datagrams: sum.uniqueDatagrams, lost: sum.lost, lossPct: round3(sum.lossPercent), outOfOrder: sum.outOfOrder, duplicates: sum.duplicates, jitterMs: round3(sum.jitterMs) },
+        ...(coex ? { coex } : {}),
+      };
+    } finally {
+      await receiver.close().catch(() => {});
+    }
+  }
+  const sender = await UdpSender.start({ host: listen, port: 0, rate, payload, durationMs, expectedId: id, ...(ip ? { expectedSource: ip } : {}) });
+  try {
+    await dut.send({ type: 'run', id, scenario, duration_ms: durationMs, host: { ip: opts.hostIp, port: sender.port }, payload, rate });
+    const f = await follow(dut, id, from, Date.now() + CONNECT_S * 1000, opts.durationS, opts.signal);
+    const sent = await sender.stop();
+    await settleBoards([dut], opts.signal);
+    if (f.failure || !f.result) return failed(scenario, iteration, coex, f.failure ?? { kind: 'no-result', message: 'no result' }, startedAt);
+    if (!sent.peer) return failed(scenario, iteration, coex, { kind: 'no-connection', message: `${dut.uri} reported a result but its first datagram never reached UDP port ${sender.port}; is --host-ip this machine?` }, startedAt);
+    const own = report(dut.uri, f.result, null);
+    const received = typeof f.result.details?.received === 'number' ? f.result.details.received : Math.round(f.result.bytes / payload);
+    const lost = Math.max(0, sent.datagrams - received);
+    return {
+      scenario,
+      iteration,
+      status: 'ok',
+      failure: null,
+      deviceKiBps: own.kibps,
+      // What arrived is only known to the board: its count is the figure.
+      hostKiBps: own.kibps,
+      bytes: f.result.bytes,
+      durationS: f.result.ms / 1000,
+      startedAt,
+      endedAt: new Date().toISOString(),
+      hostTxBytes: sent.bytes,
+      hostRxBytes: 0,
+      intervals: sameMillisecondMerged(f.intervals.map((i) => ({ t: round3(i.t), bytes: i.bytes }))),
+      boards: [own],
+      udp: { datagrams: received, lost, lossPct: sent.datagrams ? round3((lost / sent.datagrams) * 100) : 0, outOfOrder: 0, duplicates: 0, jitterMs: null },
+      ...(coex ? { coex } : {}),
+    };
+  } finally {
+    await sender.close().catch(() => {});
+  }
 }
 
 function round3(x: number): number {
