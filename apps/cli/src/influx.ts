@@ -27,9 +27,17 @@ export interface InfluxFlags {
   config?: string;
 }
 
-export function addInfluxOptions(cmd: Command): Command {
+export function addInfluxOptions(cmd: Command, use: 'write' | 'read' = 'write'): Command {
+  cmd.option(
+    '--influx <url>',
+    use === 'write' ? 'InfluxDB to publish to, e.g. http://localhost:8086 (or $ESPBENCH_INFLUX_URL)' : 'read the results from this InfluxDB instead of the local store (other settings from $ESPBENCH_INFLUX_*)',
+  );
+  if (use === 'write') {
+    cmd
+      .option('--influx-batch-size <n>', 'points per write request', parsePositiveInt('--influx-batch-size'), 5000)
+      .option('--no-influx-gzip', 'send write requests uncompressed');
+  }
   return cmd
-    .option('--influx <url>', 'InfluxDB to publish to, e.g. http://localhost:8086 (or $ESPBENCH_INFLUX_URL)')
     .addOption(new Option('--influx-api <api>', 'v1: /write (InfluxDB 1.x, or v1 compatibility); v2: /api/v2/write (2.x, 3.x). Default: v2 when a bucket or org is set').choices(['v1', 'v2']))
     .option('--influx-db <name>', 'InfluxDB 1.x database (default espbench; or $ESPBENCH_INFLUX_DB)')
     .option('--influx-rp <name>', 'InfluxDB 1.x retention policy (or $ESPBENCH_INFLUX_RP)')
@@ -38,8 +46,6 @@ export function addInfluxOptions(cmd: Command): Command {
     .option('--influx-user <name>', 'InfluxDB 1.x user (or $ESPBENCH_INFLUX_USER)')
     .option('--influx-password <pw>', 'InfluxDB 1.x password; prefer $ESPBENCH_INFLUX_PASSWORD, which stays out of shell history')
     .option('--influx-token <token>', 'InfluxDB 2.x/3.x token; prefer $ESPBENCH_INFLUX_TOKEN, which stays out of shell history')
-    .option('--influx-batch-size <n>', 'points per write request', parsePositiveInt('--influx-batch-size'), 5000)
-    .option('--no-influx-gzip', 'send write requests uncompressed')
     .option('--config <file>', `JSON config file with an "influx" section (default ./espbench.config.json if present, or $ESPBENCH_CONFIG)`);
 }
 

@@ -12,6 +12,14 @@ import { registerShow } from './commands/show.js';
 import { reportError } from './errors.js';
 import { VERSION } from './version.js';
 
+// `espbench compare | head`: a reader that goes away is not an error worth a stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+}
+
 const program = new Command('espbench')
   .description('WiFi throughput benchmarks for Espressif boards running esp-hal firmware')
   .version(VERSION)

@@ -57,8 +57,7 @@ export function samplesFromRecords(records: readonly RunRecord[], selector: Sele
     if (filter.chips?.length && !filter.chips.includes(chip)) continue;
     for (const r of record.results) {
       if (filter.scenarios?.length && !filter.scenarios.includes(r.scenario)) continue;
-      // A result skipped because an earlier one failed was never measured: not a failed iteration.
-      if (r.failure?.kind === 'not-run') continue;
+      // A result skipped because an earlier one in the round failed counts as failed: it is shown, never measured.
       out.push({
         runId: record.runId,
         runTime: Date.parse(record.startedAt),
@@ -88,8 +87,7 @@ export async function samplesFromInflux(target: InfluxTarget, selector: Selector
   };
   anyOf('chip', filter.chips);
   anyOf('scenario', filter.scenarios);
-  where.push(`("failure" != 'not-run' OR "status" = 'ok')`);
-  const q = `SELECT "host_kibps", "failure" FROM ${quoteIdent(RESULT.name)} WHERE ${where.join(' AND ')} GROUP BY "run_id", "rig", "chip", "scenario", "ref", "status"`;
+  const q = `SELECT "host_kibps", "failure" FROM ${quoteIdent(RESULT.name)}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} GROUP BY "run_id", "rig", "chip", "scenario", "ref", "status"`;
   const rows = seriesRows(await queryInflux(target, q));
   const firstOfRun = new Map<string, number>();
   for (const r of rows) {

@@ -3,11 +3,13 @@ import type { SeriesPoint } from './point.js';
 import { COEX_ALONE, EVENT, INTERVAL, LABEL_TAGS, RESERVED_TAGS, RESULT, RUN } from './series.js';
 
 /** What every point of one run is tagged with. */
+export const UNKNOWN_CHIP = 'unknown';
+
 export interface RunContext {
   runId: string;
   rig: string;
   device: string;
-  chip: string | null;
+  chip: string;
   ref: string | null;
   /** The run's other labels, keys already made safe from clashing with schema tags. */
   extraTags: Record<string, string>;
@@ -31,7 +33,8 @@ export function runContext(run: RunIdentity): RunContext {
     runId: run.runId,
     rig: run.labels.rig || run.host.hostname,
     device: run.device.uri,
-    chip: run.device.chip,
+    // Like the CLI: a board whose ROM banner was never seen is `unknown`, so dashboards still show it.
+    chip: run.device.chip || UNKNOWN_CHIP,
     ref: run.labels.ref || null,
     extraTags,
   };

@@ -72,7 +72,7 @@ export class Spool {
   async reject(entries: readonly { line: string; reason: string }[]): Promise<string> {
     await this.ensureDir();
     const file = join(this.dir, 'rejected.txt');
-    await appendFile(file, entries.map((e) => `# ${new Date().toISOString()} ${e.reason.replace(/\n/g, ' ')}\n${e.line}\n`).join(''));
+    await appendFile(file, entries.map((e) => `# ${new Date().toISOString()} ${e.reason.replace(/\n/g, ' ')}\n${e.line || '(the database did not say which point)'}\n`).join(''));
     return file;
   }
 

@@ -61,7 +61,8 @@ export function settingsFromConfigFile(file?: string, env: NodeJS.ProcessEnv = p
     const why = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message;
     throw new InfluxConfigError(`config file ${path}: ${why}`);
   }
-  const section = data && typeof data === 'object' ? (data as Record<string, unknown>).influx : undefined;
+  if (!data || typeof data !== 'object' || Array.isArray(data)) throw new InfluxConfigError(`config file ${path}: must be a JSON object like {"influx": {"url": "http://localhost:8086"}}`);
+  const section = (data as Record<string, unknown>).influx;
   if (section === undefined) return {};
   if (!section || typeof section !== 'object' || Array.isArray(section)) {
     throw new InfluxConfigError(`config file ${path}: "influx" must be an object like {"url": "http://localhost:8086", "db": "espbench"}`);
@@ -142,7 +143,8 @@ export function redactUrl(url: string): string {
 /** Remove every secret of the target from a message (error bodies can echo a request). */
 export function redact(message: string, t: InfluxTarget | null): string {
   let out = message;
-  for (const secret of [t?.token, t?.password]) {
+  const basic = t?.user ? Buffer.from(`${t.user}:${t.password ?? ''}`).toString('base64') : undefined;
+  for (const secret of [t?.token, t?.password, basic]) {
     if (secret) out = out.split(secret).join('***');
   }
   return out;

@@ -325,6 +325,9 @@ export function rejectedLines(message: string, body: string, lines: readonly str
   } catch {
     // not JSON
   }
+  // A retention policy drops points too old for it without naming them: `points beyond retention policy dropped=N`.
+  const dropped = Number(/dropped=(\d+)/.exec(message)?.[1] ?? 0);
+  for (let i = out.length; i < dropped; i++) out.push({ line: '', reason: message });
   if (out.length || /partial write/.test(message)) return out;
   return null;
 }

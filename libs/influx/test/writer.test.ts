@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { rows, startInfluxd, type Influxd } from '@espbench/tools/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InfluxWriter, pointsForRecord, Spool, tagValue, toLine, type InfluxTarget } from '../src/index.js';
+import { InfluxWriter, pointsForRecord, RunPublisher, Spool, tagValue, toLine, type InfluxTarget } from '../src/index.js';
 import { NASTY, sampleRecord } from './fixtures.js';
 
 let influxd: Influxd;
@@ -121,6 +121,46 @@ describe('InfluxWriter against a real InfluxDB 1.x', () => {
     expect(kept.map((r) => r.host_kibps)).toEqual([1, 2, 3, 4]);
     const rejectedFile = await readFile(join(new Spool(spoolRoot, target).dir, 'rejected.txt'), 'utf8');
     expect(rejectedFile).toContain('not a line');
+  });
+
+  it('counts points a retention policy drops as refused, not as written', async () => {
+    const target = await freshDb();
+    await influxd.query(`CREATE RETENTION POLICY "day" ON "${target.db}" DURATION 1d REPLICATION 1 DEFAULT`);
+    const writer = new InfluxWriter(target);
+    const refused: string[] = [];
+    writer.on('rejected', (r) => refused.push(...r.map((p) => p.reason)));
+    const old = pointsForRecord(sampleRecord()); // November 2026-11-01: older than a day
+    const now = new Date().toISOString();
+    const fresh = pointsForRecord({ ...sampleRecord('run-new'), status: 'ok', error: null, startedAt: now, endedAt: now, results: [] });
+    expect(fresh).toHaveLength(1);
+    writer.write([...old, ...fresh]);
+    const stats = await writer.close();
+    expect(stats).toMatchObject({ written: fresh.length, rejected: old.length });
+    expect(refused[0]).toMatch(/points beyond retention policy dropped=21/);
+  });
+
+  it('live points of a board whose chip shows up mid-run carry one chip tag, as the record does', async () => {
+    const target = await freshDb();
+    const record = sampleRecord('run-live');
+    const writer = new InfluxWriter(target);
+    const publisher = new RunPublisher(writer);
+    const live = { runId: record.runId, device: record.device.uri, labels: record.labels, hostname: record.host.hostname };
+    // Round 1 before the chip is known (attached to a running board), round 2 after a reset showed it.
+    for (const r of record.results) {
+      const chip = r.iteration === 1 ? null : 'esp32c3';
+      let previous = 0;
+      for (const interval of r.intervals) {
+        publisher.sample({ ...live, chip, scenario: r.scenario, startedAt: r.startedAt, interval });
+        previous = interval.t;
+      }
+      expect(previous).toBeGreaterThanOrEqual(0);
+      publisher.result({ ...live, chip, result: r });
+    }
+    publisher.record(record);
+    await writer.close();
+    const chips = rows(await influxd.query('SHOW TAG VALUES WITH KEY = "chip"', target.db)).map((r) => r.value);
+    expect([...new Set(chips)]).toEqual(['esp32c3']);
+    expect(await counts(target.db!)).toEqual(EXPECTED);
   });
 
   it('spools while the database is down and replays exactly once when it is back', async () => {

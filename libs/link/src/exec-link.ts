@@ -28,7 +28,8 @@ export class ProcessLink extends LineLink {
   }
 
   async open(): Promise<void> {
-    const child = spawn(this.spec.file, this.spec.args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    // Its own process group: closing kills a whole `exec:` pipeline, not just the shell in front of it.
+    const child = spawn(this.spec.file, this.spec.args, { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
     this.child = child;
     const stderrTail: string[] = [];
     child.stderr?.on('data', (chunk: Buffer) => {
@@ -62,8 +63,16 @@ export class ProcessLink extends LineLink {
   protected async doClose(): Promise<void> {
     const child = this.child;
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 2000);
+    const kill = (signal: NodeJS.Signals) => {
+      try {
+        if (child.pid) process.kill(-child.pid, signal);
+        else child.kill(signal);
+      } catch {
+        child.kill(signal);
+      }
+    };
+    kill('SIGTERM');
+    const timer = setTimeout(() => kill('SIGKILL'), 2000);
     await this.exited;
     clearTimeout(timer);
   }

@@ -51,6 +51,17 @@ describe('exec: link', () => {
   });
 });
 
+describe('exec: pipelines', () => {
+  it('closing stops the whole pipeline, not only the shell in front of it', async () => {
+    const link = createLink('exec:echo ready; sleep 30 | cat');
+    await link.open();
+    await collect(link, 1);
+    const started = Date.now();
+    await link.close();
+    expect(Date.now() - started).toBeLessThan(1500);
+  });
+});
+
 describe('tcp:// link', () => {
   it('reads raw serial over TCP like ser2net serves it', async () => {
     const server = net.createServer((s) => s.end('Got IP: 192.168.1.50/24\r\nupload: 12 kB/s\r\n'));

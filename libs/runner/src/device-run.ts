@@ -262,11 +262,14 @@ class DeviceRun {
     if (conn) {
       if (!this.ip) this.ip = conn.remoteAddress;
       let prevT = 0;
+      let held: Interval | null = null;
       conn.on('interval', (onInterval = (s) => {
         const bytes = endpoint === 'upload' ? s.rxBytes : s.ackedTxBytes;
         if (s.t > prevT) this.liveKiBps = bytes / 1024 / (s.t - prevT);
         prevT = s.t;
-        this.opts.onSample?.({ ...this.live(), scenario, iteration: this.iteration, startedAt, interval: { t: round3(s.t), bytes } });
+        // One behind: the last sample of a connection may be merged into the one before it.
+        if (held) this.opts.onSample?.({ ...this.live(), scenario, iteration: this.iteration, startedAt, interval: held });
+        held = { t: round3(s.t), bytes };
         if (this.scenario === scenario) this.progress('testing');
       }));
     }
@@ -537,8 +540,11 @@ function sleep(ms: number): Promise<void> {
 }
 
 /**
- * The last sample of a connection is taken when it closes, which can be within a millisecond of the
- * timer's: two samples at one millisecond would be one point in a time series database.
+ * The last sample of a connection is taken when it closes, often a few milliseconds after the
+ * timer's last one: two samples in one millisecond would be one point in a time series database,
+ * and a sliver of a sample drawn as throughput looks like a dropout. Such a tail's bytes join the
+ * sample before it, so the bytes still add up. (Live samples lag one behind, so the tail is never
+ * published live and the points written live are always among the record's.)
  */
 export function sameMillisecondMerged(intervals: Interval[]): Interval[] {
   const out: Interval[] = [];
@@ -546,6 +552,16 @@ export function sameMillisecondMerged(intervals: Interval[]): Interval[] {
     const last = out[out.length - 1];
     if (last && last.t === i.t) last.bytes += i.bytes;
     else out.push({ ...i });
+  }
+  if (out.length >= 3) {
+    const spans = out.slice(0, -1).map((x, k) => x.t - (k ? out[k - 1]!.t : 0));
+    const typical = [...spans].sort((a, b) => a - b)[Math.floor(spans.length / 2)]!;
+    const tail = out[out.length - 1]!;
+    const prev = out[out.length - 2]!;
+    if (tail.t - prev.t < 0.25 * typical) {
+      prev.bytes += tail.bytes;
+      out.pop();
+    }
   }
   return out;
 }

@@ -131,8 +131,13 @@ export function checkAgainstHistory(history: readonly number[], latest: number, 
   if (dispersionPct > flakyPct) {
     return { history: h, latest, z: null, deltaPct, verdict: 'flaky history', reason: `earlier runs vary by ${dispersionPct.toFixed(1)}% (MAD/median > ${flakyPct}%)` };
   }
-  // A perfectly steady history has MAD 0; then only the threshold decides.
-  const z = spread === 0 ? (latest === m ? 0 : Infinity * Math.sign(latest - m)) : (latest - m) / spread;
+  // A perfectly steady history has MAD 0 and no z-score; then only the threshold decides.
+  if (spread === 0) {
+    const beyond = Math.abs(deltaPct!) >= thresholdPct;
+    const verdict = beyond ? (deltaPct! > 0 ? 'faster' : 'slower') : 'same';
+    return { history: h, latest, z: null, deltaPct, verdict, reason: `earlier runs all equal (MAD 0): ${deltaPct!.toFixed(1)}% against the ${thresholdPct}% threshold` };
+  }
+  const z = (latest - m) / spread;
   if (Math.abs(z) <= zLimit) return { history: h, latest, z, deltaPct, verdict: 'same', reason: `|z| ${Math.abs(z).toFixed(1)} <= ${zLimit}` };
   if (Math.abs(deltaPct!) < thresholdPct) return { history: h, latest, z, deltaPct, verdict: 'same', reason: `outside the usual spread but within the ${thresholdPct}% threshold` };
   return { history: h, latest, z, deltaPct, verdict: z > 0 ? 'faster' : 'slower', reason: `z ${z.toFixed(1)}, ${deltaPct!.toFixed(1)}%` };

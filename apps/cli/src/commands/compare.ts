@@ -43,6 +43,12 @@ function parseAlpha(v: string): number {
   return n;
 }
 
+function parseWindow(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 5) throw new UsageError(`--window must be an integer of at least 5 (fewer earlier runs can never give a verdict), got "${v}"`);
+  return n;
+}
+
 function parseSeed(v: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0) throw new UsageError(`--seed must be a non-negative integer, got "${v}"`);
@@ -56,7 +62,7 @@ function withSource(cmd: Command): Command {
     .option('--threshold <pct>', 'changes smaller than this percent are noise', parsePercent('--threshold'), 5)
     .option('--json', 'print the verdicts as JSON')
     .option('--results <dir>', 'local store directory (default $ESPBENCH_RESULTS or ./espbench-results)');
-  return addInfluxOptions(cmd);
+  return addInfluxOptions(cmd, 'read');
 }
 
 /** Samples from InfluxDB when --influx is given, else from the local store. */
@@ -153,7 +159,7 @@ async function compare(flags: CompareFlags): Promise<number> {
     );
     const notes = rows.filter((r) => r.verdict === 'not enough data').map((r) => `  ${r.chip} ${r.scenario}: ${r.reason}`);
     if (notes.length) process.stdout.write(`\nnot enough data:\n${notes.join('\n')}\n`);
-    process.stdout.write(`\nthreshold ${flags.threshold}%, alpha ${flags.alpha}, n = ok results (baseline/candidate); ${slower ? c.red('a verdict is slower: exit 1') : 'no verdict is slower'}\n`);
+    process.stdout.write(`\nthreshold ${flags.threshold}%, alpha ${flags.alpha}; n = ok results, failed = failed or not run (baseline/candidate); ${slower ? c.red('a verdict is slower: exit 1') : 'no verdict is slower'}\n`);
   }
   return slower ? EXIT.failed : EXIT.ok;
 }
@@ -163,7 +169,7 @@ export function registerCheck(program: Command): void {
     .command('check')
     .description("a nightly's results against the trailing window of earlier runs on the same rig (robust z-score)")
     .requiredOption('--ref <ref>', 'the candidate: runs labelled ref=<ref>')
-    .option('--window <n>', 'earlier runs to compare with, per rig x chip x scenario', parsePositiveInt('--window'), 14)
+    .option('--window <n>', 'earlier runs to compare with, per rig x chip x scenario (at least 5)', parseWindow, 14)
     .option('--rig <rig>', 'only this rig');
   withSource(cmd)
     .addHelpText(
@@ -194,7 +200,7 @@ async function check(flags: CheckFlags): Promise<number> {
     process.stdout.write(JSON.stringify({ ref: flags.ref, window: flags.window, threshold: flags.threshold, source: flags.influx ? 'influxdb' : 'store', rows }, null, 2) + '\n');
   } else {
     const c = colours(process.stdout);
-    process.stdout.write(`ref ${flags.ref} against the ${flags.window} runs before it (host KiB/s)\n\n`);
+    process.stdout.write(`ref ${flags.ref} against up to ${flags.window} earlier runs on the same rig (host KiB/s; runs = candidate/earlier)\n\n`);
     process.stdout.write(
       table<CheckRow>(rows, [
         { header: 'rig', value: (r) => r.rig },
@@ -205,7 +211,7 @@ async function check(flags: CheckFlags): Promise<number> {
         { header: 'history', value: (r) => (r.history.n ? kib(r.history.median) : '-'), align: 'right' },
         { header: 'latest', value: (r) => kib(Number.isFinite(r.latest) ? r.latest : null), align: 'right' },
         { header: 'delta', value: (r) => pct(r.deltaPct), align: 'right' },
-        { header: 'z', value: (r) => (r.z === null ? '-' : Number.isFinite(r.z) ? r.z.toFixed(1) : r.z > 0 ? '+inf' : '-inf'), align: 'right' },
+        { header: 'z', value: (r) => (r.z === null ? '-' : Number.isFinite(r.z) ? r.z.toFixed(1) : r.z > 0 ? '>99' : '<-99'), align: 'right' },
         { header: 'verdict', value: (r) => paint(c, r.verdict) },
         { header: 'why', value: (r) => r.reason },
       ]) + '\n',

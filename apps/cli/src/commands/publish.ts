@@ -30,7 +30,8 @@ Examples:
     ESPBENCH_INFLUX_ORG=esp ESPBENCH_INFLUX_TOKEN=... espbench publish 20261122-04
 
 Publishing a run again changes nothing in the database: its points overwrite themselves.
-Exit status: 0 everything is in the database, 1 some points wait in the spool or were refused, 2 bad input.`,
+Exit status: 0 everything is in the database, 1 some points wait in the spool or were refused,
+2 bad input or settings the database refuses (credentials, a database that does not exist).`,
     )
     .action(async (ids: string[], flags: PublishFlags) => {
       process.exitCode = await publish(ids, flags);
@@ -91,7 +92,9 @@ async function publish(ids: string[], flags: PublishFlags): Promise<number> {
     const rate = stats.written + stats.replayed > 0 ? ` in ${seconds.toFixed(2)} s (${Math.round((stats.written + stats.replayed) / seconds)} points/s)` : '';
     process.stdout.write(`${writeSummary(target, stats)}${rate}\n`);
   }
-  for (const o of others) err.write(`espbench: ${o.batches} spooled batch(es) wait for another target: ${o.target}; publish with that target to send them\n`);
+  for (const o of others) {
+    err.write(`espbench: ${o.batches} spooled batch(es) wait for another target: ${o.target}; publish with that target to send them, or delete ${o.dir} if that target was a mistake\n`);
+  }
   if (writer.error) return EXIT.usage;
   return stats.spooled || stats.rejected ? EXIT.failed : EXIT.ok;
 }
