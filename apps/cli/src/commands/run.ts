@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { parsePlan, runBench, planDevices, runV1Bench, type Progress } from '@espbench/runner';
 import { parseDeviceUri } from '@espbench/link';
 import { parseLabels, SCENARIOS, type RunRecord } from '@espbench/schema';
@@ -18,6 +18,9 @@ interface RunFlags extends InfluxFlags {
   hostIp?: string;
   udpRate: number;
   udpPayload: number;
+  blePhy?: '1M' | '2M' | 'coded';
+  bleMtu?: number;
+  bleInterval?: number;
   device: string[];
   iterations: number;
   label: string[];
@@ -53,6 +56,9 @@ export function registerRun(program: Command): void {
     .option('--host-ip <ip>', 'protocol-v1 firmware: the address of this machine the board connects to (default: --listen, or 127.0.0.1 for simulators)')
     .option('--udp-rate <B/s>', 'protocol-v1 UDP scenarios: bytes per second to send', parsePositiveInt('--udp-rate'), 1_000_000)
     .option('--udp-payload <bytes>', 'protocol-v1 UDP scenarios: bytes per datagram (16-1472)', parsePositiveInt('--udp-payload'), 1400)
+    .addOption(new Option('--ble-phy <phy>', 'protocol-v1 BLE scenarios: PHY to ask for').choices(['1M', '2M', 'coded']))
+    .option('--ble-mtu <bytes>', 'protocol-v1 BLE scenarios: ATT MTU to ask for (23-517)', parsePositiveInt('--ble-mtu'))
+    .option('--ble-interval <ms>', 'protocol-v1 BLE scenarios: connection interval to ask for, ms (7.5-4000)', parsePositiveNumber('--ble-interval'))
     .option('--attach-timeout <s>', 'how long to wait for the board\'s first "Testing download..." (default: 3 x (duration + 5) + pause + 60)', parsePositiveNumber('--attach-timeout'));
   addInfluxOptions(cmd)
     .addHelpText(
@@ -205,6 +211,7 @@ async function runV1(flags: RunFlags): Promise<number> {
       hostIp,
       udpRate: flags.udpRate,
       udpPayload: flags.udpPayload,
+      ble: { phy: flags.blePhy, mtu: flags.bleMtu, connIntervalMs: flags.bleInterval },
       listen: flags.listen,
       portBase: flags.portBase,
       intervalMs: flags.interval * 1000,

@@ -86,6 +86,8 @@ export interface V1BenchOptions {
   udpRate?: number;
   /** UDP: bytes per datagram. */
   udpPayload?: number;
+  /** BLE link parameters the boards are asked for. */
+  ble?: { phy?: '1M' | '2M' | 'coded'; mtu?: number; connIntervalMs?: number };
 }
 
 export interface V1Outcome {
@@ -329,7 +331,16 @@ async function runOne(ctx: Ctx, scenario: Scenario, iteration: number, coex: str
     if (!address) return failed(scenario, iteration, coex, { kind: 'no-address', message: `${peripheral.uri} announced no BLE address in its ready message` }, startedAt);
     const fromP = peripheral.events.length;
     const fromC = central.events.length;
-    const common = { type: 'run' as const, id, scenario, duration_ms: durationMs };
+    const link = opts.ble ?? {};
+    const common = {
+      type: 'run' as const,
+      id,
+      scenario,
+      duration_ms: durationMs,
+      ...(link.phy ? { phy: link.phy } : {}),
+      ...(link.mtu ? { mtu: link.mtu } : {}),
+      ...(link.connIntervalMs ? { conn_interval_ms: link.connIntervalMs } : {}),
+    };
     // The peripheral first, so it advertises by the time the central scans.
     await peripheral.send({ ...common, role: 'peripheral' });
     await central.send({ ...common, role: 'central', peer: address });
