@@ -5,3 +5,4 @@ export * from './event-queue.js';
 export * from './progress.js';
 export * from './timeouts.js';
 export * from './v1/index.js';
+export * from './idf-ble.js';

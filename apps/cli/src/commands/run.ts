@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { parsePlan, runBench, planDevices, runV1Bench, type Progress } from '@espbench/runner';
+import { parsePlan, readIdfBle, runBench, planDevices, runV1Bench, type Progress } from '@espbench/runner';
 import { parseDeviceUri } from '@espbench/link';
 import { parseLabels, SCENARIOS, type RunRecord } from '@espbench/schema';
 import { RunPublisher } from '@espbench/influx';
@@ -16,6 +16,7 @@ interface RunFlags extends InfluxFlags {
   coex: string[];
   peer?: string;
   hostIp?: string;
+  idfBle?: boolean;
   udpRate: number;
   udpPayload: number;
   blePhy?: '1M' | '2M' | 'coded';
@@ -59,6 +60,7 @@ export function registerRun(program: Command): void {
     .addOption(new Option('--ble-phy <phy>', 'protocol-v1 BLE scenarios: PHY to ask for').choices(['1M', '2M', 'coded']))
     .option('--ble-mtu <bytes>', 'protocol-v1 BLE scenarios: ATT MTU to ask for (23-517)', parsePositiveInt('--ble-mtu'))
     .option('--ble-interval <ms>', 'protocol-v1 BLE scenarios: connection interval to ask for, ms (7.5-4000)', parsePositiveNumber('--ble-interval'))
+    .option('--idf-ble', "read ESP-IDF's BLE throughput example output (Notify Bit rate = ...) from the device instead; --duration is how many seconds of it to take")
     .option('--attach-timeout <s>', 'how long to wait for the board\'s first "Testing download..." (default: 3 x (duration + 5) + pause + 60)', parsePositiveNumber('--attach-timeout'));
   addInfluxOptions(cmd)
     .addHelpText(
@@ -81,6 +83,7 @@ Exit status: 0 all results ok, 1 a result or the run failed, 2 bad input, 130 in
 }
 
 async function run(flags: RunFlags): Promise<number> {
+  if (flags.idfBle) return runIdf(flags);
   if (flags.scenario.length || flags.coex.length) return runV1(flags);
   if (flags.peer || flags.hostIp) throw new UsageError('--peer and --host-ip are for protocol-v1 firmware: add --scenario NAME (see docs/protocol-v1.md)');
   const labels = parseLabels(flags.label);
@@ -240,6 +243,40 @@ async function runV1(flags: RunFlags): Promise<number> {
   if (flags.json) process.stdout.write(JSON.stringify(record, null, 2) + '\n');
   else if (!flags.quiet) process.stdout.write(resultsTable([record], colours(process.stdout)) + '\n');
   if (record.error) err.write(`${c.red('✗')} ${record.device.uri}: ${record.error} (espbench show ${record.runId})\n`);
+  if (abort.signal.aborted) return EXIT.interrupted;
+  return record.status === 'ok' ? EXIT.ok : EXIT.failed;
+}
+
+/** ESP-IDF's BLE throughput examples print their own figure; record it like any other run. */
+async function runIdf(flags: RunFlags): Promise<number> {
+  const labels = parseLabels(flags.label);
+  if (flags.device.length !== 1) throw new UsageError('--idf-ble reads one --device');
+  if (flags.scenario.length || flags.coex.length || flags.peer) throw new UsageError('--idf-ble takes no --scenario, --coex or --peer: the example decides what it runs');
+  parseDeviceUri(flags.device[0]!);
+  const store = new LocalStore(resolveResultsDir(flags.results));
+  const abort = new AbortController();
+  const onSigint = () => abort.abort();
+  process.on('SIGINT', onSigint);
+  let outcome;
+  try {
+    outcome = await readIdfBle({ device: flags.device[0]!, durationS: flags.duration, attachTimeoutS: flags.attachTimeout ?? 60, labels, runId: newRunId(), version: VERSION, signal: abort.signal });
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+  const { record, raw } = outcome;
+  const file = await store.save(record);
+  await store.saveRawLog(record.runId, raw);
+  if (!flags.quiet) process.stderr.write(`espbench: saved run ${record.runId} (${record.status}) to ${file}\n`);
+  const target = influxTarget(flags);
+  if (target) {
+    const writer = openWriter(target, store.dir, (line) => process.stderr.write(`${line}\n`), flags);
+    new RunPublisher(writer).record(record);
+    const stats = await writer.close();
+    if (!flags.quiet) process.stderr.write(`espbench: ${writeSummary(target, stats)}\n`);
+  }
+  if (flags.json) process.stdout.write(JSON.stringify(record, null, 2) + '\n');
+  else if (!flags.quiet) process.stdout.write(resultsTable([record], colours(process.stdout)) + '\n');
+  if (record.error) process.stderr.write(`espbench: ${record.device.uri}: ${record.error}\n`);
   if (abort.signal.aborted) return EXIT.interrupted;
   return record.status === 'ok' ? EXIT.ok : EXIT.failed;
 }

@@ -15,7 +15,7 @@ export function resultsTable(records: RunRecord[], c: ReturnType<typeof colours>
     { header: 'status', value: (r) => (r.result.status === 'ok' ? c.green('ok') : c.red('failed')) },
     { header: 'host KiB/s', value: (r) => kib(r.result.hostKiBps), align: 'right' },
     { header: 'Mbit/s', value: (r) => mbit(r.result.hostKiBps), align: 'right' },
-    { header: 'board KiB/s', value: (r) => (r.result.deviceKiBps === null ? '-' : String(r.result.deviceKiBps)), align: 'right' },
+    { header: 'board KiB/s', value: (r) => (r.result.deviceKiBps === null ? '-' : Number.isInteger(r.result.deviceKiBps) ? String(r.result.deviceKiBps) : kib(r.result.deviceKiBps)), align: 'right' },
     { header: 'bytes', value: (r) => String(r.result.bytes), align: 'right' },
     { header: 'note', value: (r) => r.result.failure?.message ?? note(r.result) },
   ]);
