@@ -1,4 +1,4 @@
-import type { Interval, Result, RunRecord, Scenario } from '@espbench/schema';
+import type { Interval, Result, RunRecord, UpstreamScenario as Scenario } from '@espbench/schema';
 import { UPSTREAM_SCENARIOS as SCENARIOS } from '@espbench/schema';
 import { seededRandom } from '@espbench/stats';
 
