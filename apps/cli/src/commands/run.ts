@@ -39,7 +39,7 @@ interface RunFlags extends InfluxFlags {
 export function registerRun(program: Command): void {
   const cmd = program
     .command('run')
-    .description('benchmark boards running esp-hal\'s WiFi bench firmware (download, upload, upload+download per round)')
+    .description('benchmark boards running esp-hal\'s WiFi bench firmware (download, upload, upload+download per round), or protocol-v1 firmware with --scenario/--coex (WiFi TCP/UDP, BLE, coexistence)')
     .requiredOption('-d, --device <uri>', 'board to measure, repeatable: /dev/ttyACM0, serial:///dev/ttyUSB0?baud=115200, exec:<cmd>, tcp://host:port, sim:<chip>?rate=<B/s>&duration=<s>', collect)
     .option('-n, --iterations <n>', 'firmware rounds to measure per device', parsePositiveInt('--iterations'), 1)
     .option('-l, --label <k=v>', 'label the run, repeatable (ref=v1.0.0 names the firmware version)', collect, [])
@@ -49,7 +49,7 @@ export function registerRun(program: Command): void {
     .option('--listen <addr>', 'traffic server listen address', '0.0.0.0')
     .option('--port-base <port>', 'download port; upload is +1, upload+download +2 (must match the firmware)', parsePort('--port-base'), 4321)
     .option('--interval <s>', 'interval sample length, seconds', parsePositiveNumber('--interval'), 1)
-    .option('--duration <s>', 'TEST_DURATION the firmware was built with (sim: devices use their own)', parsePositiveNumber('--duration'), 15)
+    .option('--duration <s>', 'TEST_DURATION the firmware was built with (sim: devices use their own); with --scenario/--coex: seconds each run moves data; with --idf-ble: seconds of the example to take', parsePositiveNumber('--duration'), 15)
     .option('--pause <s>', 'the firmware\'s pause between rounds', parsePositiveNumber('--pause'), 10)
     .option('-s, --scenario <name>', 'protocol-v1 firmware: run this scenario (repeatable): wifi-tcp-download|upload|updown, wifi-udp-download|upload, ble-notify, ble-write', collect, [])
     .option('--coex <wifi+ble>', 'protocol-v1 firmware: measure a WiFi and a BLE scenario alone and at once, e.g. wifi-tcp-upload+ble-notify (repeatable)', collect, [])
@@ -72,6 +72,8 @@ Examples:
   espbench run -d /dev/ttyUSB0 -d /dev/ttyUSB1              # two boards at once
   espbench run -d 'exec:espflash monitor --port /dev/ttyACM0'
   espbench run -d /dev/ttyACM0 --influx http://localhost:8086   # publish live to InfluxDB
+  espbench run -d /dev/ttyACM0 --peer /dev/ttyACM1 --host-ip 192.168.1.20 --coex wifi-tcp-upload+ble-notify
+  espbench run -d 'exec:cat client.log' --idf-ble --duration 10
 
 The board must run esp-hal's qa-test embassy_wifi_bench built with HOST_IP set to this machine.
 Each device gets its own run record (and run id) in the store.
