@@ -488,12 +488,25 @@ async function runUdp(ctx: Ctx, scenario: 'wifi-udp-upload' | 'wifi-udp-download
       hostRxBytes: 0,
       intervals: sameMillisecondMerged(f.intervals.map((i) => ({ t: round3(i.t), bytes: i.bytes }))),
       boards: [own],
-      udp: { datagrams: received, lost, lossPct: sent.datagrams ? round3((lost / sent.datagrams) * 100) : 0, outOfOrder: 0, duplicates: 0, jitterMs: null },
+      // Reordering and jitter of a download only the receiving board can see; taken when it reports them.
+      udp: {
+        datagrams: received,
+        lost,
+        lossPct: sent.datagrams ? round3((lost / sent.datagrams) * 100) : 0,
+        outOfOrder: detailCount(f.result.details, 'out_of_order'),
+        duplicates: detailCount(f.result.details, 'duplicates'),
+        jitterMs: typeof f.result.details?.jitter_ms === 'number' ? f.result.details.jitter_ms : null,
+      },
       ...(coex ? { coex } : {}),
     };
   } finally {
     await sender.close().catch(() => {});
   }
+}
+
+function detailCount(details: Record<string, unknown> | undefined, key: string): number {
+  const v = details?.[key];
+  return typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : 0;
 }
 
 function round3(x: number): number {
