@@ -1,4 +1,4 @@
-import { queryInflux, quoteIdent, quoteString, RESERVED_TAGS, RESULT, runContext, seriesRows, tagValue, type InfluxTarget } from '@espbench/influx';
+import { COEX_ALONE, queryInflux, quoteIdent, quoteString, RESERVED_TAGS, RESULT, runContext, seriesRows, tagValue, type InfluxTarget } from '@espbench/influx';
 import { LabelError, parseLabels, type RunRecord } from '@espbench/schema';
 
 /** One result as the statistics see it; failed results carry no throughput but are counted. */
@@ -39,6 +39,11 @@ function runValue(record: RunRecord, key: string): string | null {
   return record.labels[key] ?? null;
 }
 
+/** A result measured while the other radio was busy is compared only with its like. */
+export function groupName(scenario: string, coex: string | null | undefined): string {
+  return coex && coex !== COEX_ALONE ? `${scenario} with ${coex}` : scenario;
+}
+
 export function matches(record: RunRecord, selector: Selector): boolean {
   return Object.entries(selector).every(([k, v]) => runValue(record, k) === v);
 }
@@ -63,7 +68,7 @@ export function samplesFromRecords(records: readonly RunRecord[], selector: Sele
         runTime: Date.parse(record.startedAt),
         rig: ctx.rig,
         chip,
-        scenario: r.scenario,
+        scenario: groupName(r.scenario, r.coex),
         ref: ctx.ref,
         ok: r.status === 'ok' && r.hostKiBps !== null,
         hostKiBps: r.status === 'ok' ? r.hostKiBps : null,
@@ -87,7 +92,7 @@ export async function samplesFromInflux(target: InfluxTarget, selector: Selector
   };
   anyOf('chip', filter.chips);
   anyOf('scenario', filter.scenarios);
-  const q = `SELECT "host_kibps", "failure" FROM ${quoteIdent(RESULT.name)}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} GROUP BY "run_id", "rig", "chip", "scenario", "ref", "status"`;
+  const q = `SELECT "host_kibps", "failure" FROM ${quoteIdent(RESULT.name)}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} GROUP BY "run_id", "rig", "chip", "scenario", "ref", "status", "coex"`;
   const rows = seriesRows(await queryInflux(target, q));
   const firstOfRun = new Map<string, number>();
   for (const r of rows) {
@@ -100,7 +105,7 @@ export async function samplesFromInflux(target: InfluxTarget, selector: Selector
     runTime: firstOfRun.get(r.run_id as string)!,
     rig: (r.rig as string) || '',
     chip: (r.chip as string) || 'unknown',
-    scenario: r.scenario as string,
+    scenario: groupName(r.scenario as string, r.coex as string | undefined),
     ref: (r.ref as string) || null,
     ok: r.status === 'ok' && typeof r.host_kibps === 'number',
     hostKiBps: r.status === 'ok' && typeof r.host_kibps === 'number' ? r.host_kibps : null,

@@ -135,3 +135,23 @@ describe('the same comparison from InfluxDB', () => {
     expect(checkInflux.map((r) => [r.chip, r.scenario, r.verdict, r.latest, r.runs])).toEqual(checkStore.map((r) => [r.chip, r.scenario, r.verdict, r.latest, r.runs]));
   }, 60_000);
 });
+
+describe('coexistence results', () => {
+  it('are compared only with their like, never pooled with the same scenario alone', () => {
+    const alone = run({ ref: 'c1', rig: 'lab' }, 'esp32c6', 160, T0 + 30 * DAY);
+    const busy = { ...run({ ref: 'c1', rig: 'lab' }, 'esp32c6', 60, T0 + 30 * DAY + 1000) };
+    busy.results = busy.results.map((r) => ({ ...r, coex: 'ble-notify' }));
+    const samples = samplesFromRecords([alone, busy], { ref: 'c1' });
+    expect([...new Set(samples.map((s) => s.scenario))].sort()).toEqual([
+      'wifi-tcp-download',
+      'wifi-tcp-download with ble-notify',
+      'wifi-tcp-updown',
+      'wifi-tcp-updown with ble-notify',
+      'wifi-tcp-upload',
+      'wifi-tcp-upload with ble-notify',
+    ]);
+    const rows = compareRuns(samples, samples);
+    expect(rows.find((r) => r.scenario === 'wifi-tcp-upload')!.baseline.median).toBeLessThan(162);
+    expect(rows.find((r) => r.scenario === 'wifi-tcp-upload with ble-notify')!.baseline.median).toBeLessThan(62);
+  });
+});

@@ -1,4 +1,4 @@
-import type { CompareRow, Sample, SampleFilter, Selector } from '@espbench/compare';
+import { groupName, type CompareRow, type Sample, type SampleFilter, type Selector } from '@espbench/compare';
 import type { Interval, RunRecord } from '@espbench/schema';
 import { summarize } from '@espbench/stats';
 import { axisRange, MBIT_PER_KIB, type AxisRange } from './format.js';
@@ -171,9 +171,10 @@ function timeline(runs: readonly RunRecord[], colours: Map<string, string>, filt
     const ref = refOf(run);
     for (const r of run.results) {
       if (r.status !== 'ok' || r.hostKiBps === null || !wanted(filter, chip, r.scenario)) continue;
-      const k = groupKey(chip, r.scenario);
+      const scenario = groupName(r.scenario, r.coex);
+      const k = groupKey(chip, scenario);
       let panel = panels.get(k);
-      if (!panel) panels.set(k, (panel = { chip, scenario: r.scenario, series: new Map() }));
+      if (!panel) panels.set(k, (panel = { chip, scenario, series: new Map() }));
       const points = panel.series.get(ref) ?? [];
       points.push([Date.parse(r.endedAt), r.hostKiBps, run.runId, r.iteration]);
       panel.series.set(ref, points);

@@ -146,6 +146,11 @@ describe('protocol-v1 faults: a failed iteration with the reason, never a number
     }, 60_000);
   }
 
+  it('a run cut short by a bad line is stopped on the board, so a long next one is not refused as busy', async () => {
+    const r = await run('sim:esp32c3?fw=v1&rate=500000&fault=malformed@1&ip=127.0.0.49', plan(['wifi-tcp-upload']), { iterations: 2, durationS: 12 });
+    expect(r.results.map((x) => x.status)).toEqual(['failed', 'ok']);
+  }, 60_000);
+
   it('a peer that never connects and a BLE link that drops', async () => {
     const silent = await run('sim:esp32c6?fw=v1&ip=127.0.0.41', plan(['ble-notify']), { peer: 'sim:esp32c6?fw=v1&fault=peer-silent@1&ip=127.0.0.42', iterations: 2, durationS: 1 });
     expect(silent.results[0]).toMatchObject({ status: 'failed', hostKiBps: null });

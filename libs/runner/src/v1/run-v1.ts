@@ -145,11 +145,13 @@ export async function runV1Bench(opts: V1BenchOptions): Promise<V1Outcome> {
         // The matrix: each alone, then both at once; the degradation is against alone in this round.
         const alone: Result[] = [];
         for (const s of [item.wifi, item.ble]) {
+          if (opts.signal?.aborted) break;
           progress(s, iteration, 'testing');
           const r = await runOne(ctx, s, iteration, null);
           alone.push(r);
           results.push(r);
         }
+        if (opts.signal?.aborted || alone.length < 2) break;
         progress(item.wifi, iteration, 'testing');
         const both = await Promise.all([runOne(ctx, item.wifi, iteration, item.ble), runOne(ctx, item.ble, iteration, item.wifi)]);
         for (const [k, r] of both.entries()) {
@@ -241,6 +243,8 @@ async function follow(s: V1Session, id: string, from: number, startBy: number, d
     const failure = failureOf(ev, id, s.uri);
     if (failure) {
       out.failure = failure;
+      // The board may still be running it (a bad line is not the end of a run): end it before the next.
+      if (failure.kind !== 'link-closed') await s.send({ type: 'stop', id }).catch(() => {});
       return out;
     }
     if (ev.kind !== 'message') continue;
@@ -434,7 +438,10 @@ async function runUdp(ctx: Ctx, scenario: 'wifi-udp-upload' | 'wifi-udp-download
       await dut.send({ type: 'run', id, scenario, duration_ms: durationMs, host: { ip: opts.hostIp, port: receiver.port }, payload, rate });
       const f = await follow(dut, id, from, Date.now() + CONNECT_S * 1000, opts.durationS, opts.signal);
       await new Promise((r) => setTimeout(r, 200)); // datagrams still in flight
-      const sum = await receiver.close();
+      await receiver.close();
+      // With the board's own count, datagrams lost after the last one that arrived count too.
+      const boardSent = typeof f.result?.details?.sent === 'number' ? f.result.details.sent : undefined;
+      const sum = receiver.summary(boardSent);
       await settleBoards([dut], opts.signal);
       if (f.failure || !f.result) return failed(scenario, iteration, coex, f.failure ?? { kind: 'no-result', message: 'no result' }, startedAt);
       if (!sum.uniqueDatagrams) return failed(scenario, iteration, coex, { kind: 'no-connection', message: `no datagram from ${ip ?? dut.uri} reached UDP port ${receiver.port}; is --host-ip this machine?` }, startedAt);
@@ -445,9 +452,10 @@ async function runUdp(ctx: Ctx, scenario: 'wifi-udp-upload' | 'wifi-udp-download
         status: 'ok',
         failure: null,
         deviceKiBps: own.kibps,
-        hostKiBps: round3(sum.kibps),
+        // Over the board's sending time when it is longer than first-to-last arrival (a lost tail).
+        hostKiBps: round3(sum.uniqueBytes / 1024 / Math.max(sum.durationS, f.result.ms / 1000)),
         bytes: sum.uniqueBytes,
-        durationS: round3(sum.durationS),
+        durationS: round3(Math.max(sum.durationS, f.result.ms / 1000)),
         startedAt,
         endedAt: new Date().toISOString(),
         hostTxBytes: 0,
@@ -471,7 +479,11 @@ async function runUdp(ctx: Ctx, scenario: 'wifi-udp-upload' | 'wifi-udp-download
     if (!sent.peer) return failed(scenario, iteration, coex, { kind: 'no-connection', message: `${dut.uri} reported a result but its first datagram never reached UDP port ${sender.port}; is --host-ip this machine?` }, startedAt);
     const own = report(dut.uri, f.result, null);
     const received = typeof f.result.details?.received === 'number' ? f.result.details.received : Math.round(f.result.bytes / payload);
-    const lost = Math.max(0, sent.datagrams - received);
+    // The board sees the sequence gaps; host-sent minus board-received also counts what was still
+    // in flight when the board's window closed.
+    const lostSeq = typeof f.result.details?.lost_seq === 'number' ? f.result.details.lost_seq : null;
+    const lost = lostSeq ?? Math.max(0, sent.datagrams - received);
+    const expected = lostSeq !== null ? received + lostSeq : sent.datagrams;
     return {
       scenario,
       iteration,
@@ -492,7 +504,7 @@ async function runUdp(ctx: Ctx, scenario: 'wifi-udp-upload' | 'wifi-udp-download
       udp: {
         datagrams: received,
         lost,
-        lossPct: sent.datagrams ? round3((lost / sent.datagrams) * 100) : 0,
+        lossPct: expected ? round3((lost / expected) * 100) : 0,
         outOfOrder: detailCount(f.result.details, 'out_of_order'),
         duplicates: detailCount(f.result.details, 'duplicates'),
         jitterMs: typeof f.result.details?.jitter_ms === 'number' ? f.result.details.jitter_ms : null,

@@ -111,6 +111,8 @@ export class V1Session {
     if (!hello) throw new SessionError(`${this.uri}: no espbench protocol hello within ${timeoutS} s; is it running protocol-v1 firmware (docs/protocol-v1.md)? esp-hal's bench loop needs no --scenario`);
     if ('kind' in hello.value) throw new SessionError(`${this.uri}: ${hello.value.reason}`);
     v1.checkVersion(hello.value, this.uri);
+    // A host that was killed may have left a run going: end it (an idle board answers with ready).
+    await this.send({ type: 'stop' }).catch(() => {});
     const ready = await this.next(hello.index, deadline, (ev) => (ev.kind === 'message' && ev.message.type === 'ready' ? ev.message : undefined), signal);
     if (!ready) {
       await this.send({ type: 'status' }).catch(() => {});
