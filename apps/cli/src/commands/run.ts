@@ -186,7 +186,12 @@ async function runV1(flags: RunFlags): Promise<number> {
   const plan = parsePlan(flags.scenario, flags.coex, SCENARIOS);
   if (flags.udpPayload < 16 || flags.udpPayload > 1472) throw new UsageError(`--udp-payload must be 16-1472 bytes (the 16-byte header fits, one Ethernet-sized datagram), got ${flags.udpPayload}`);
   const allSims = [flags.device[0]!, flags.peer].every((u) => !u || u.startsWith('sim:'));
-  const hostIp = flags.hostIp ?? (flags.listen !== '0.0.0.0' && flags.listen !== '::' ? flags.listen : allSims ? '127.0.0.1' : null);
+  const wifi = plan.some((p) => p.kind === 'coex' || !p.scenario.startsWith('ble-'));
+  if (flags.peer && flags.peer === flags.device[0]) throw new UsageError('--peer must be another board than --device');
+  if (flags.bleMtu !== undefined && (flags.bleMtu < 23 || flags.bleMtu > 517)) throw new UsageError(`--ble-mtu must be 23-517, got ${flags.bleMtu}`);
+  if (flags.bleInterval !== undefined && (flags.bleInterval < 7.5 || flags.bleInterval > 4000)) throw new UsageError(`--ble-interval must be 7.5-4000 ms, got ${flags.bleInterval}`);
+  // BLE runs need no host address: the boards talk to each other.
+  const hostIp = flags.hostIp ?? (flags.listen !== '0.0.0.0' && flags.listen !== '::' ? flags.listen : allSims || !wifi ? '127.0.0.1' : null);
   if (!hostIp) throw new UsageError('--host-ip is needed: the address of this machine the board can reach (ip -4 addr), or --listen that address');
   const store = new LocalStore(resolveResultsDir(flags.results));
   const target = influxTarget(flags);
