@@ -5,8 +5,9 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 
 # Real programs the tests drive: socat makes ptys, udevadm backs serial port listing, influxd is
-# the InfluxDB 1.x the writer and the dashboards are tested against, chromium opens the HTML report.
-declare -A pkg_for=([socat]=socat [udevadm]=udev [influxd]=influxdb [chromium]=chromium)
+# the InfluxDB 1.x the writer and the dashboards are tested against, chromium opens the HTML report,
+# mosquitto is the MQTT broker (openssl makes its test certificates).
+declare -A pkg_for=([socat]=socat [udevadm]=udev [influxd]=influxdb [chromium]=chromium [mosquitto]=mosquitto [openssl]=openssl)
 missing=()
 for cmd in "${!pkg_for[@]}"; do command -v "$cmd" >/dev/null 2>&1 || missing+=("${pkg_for[$cmd]}"); done
 if ((${#missing[@]})); then

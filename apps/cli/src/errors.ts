@@ -14,6 +14,7 @@ const USER_ERRORS = new Set([
   'InfluxQueryError',
   'SelectorError',
   'PlanError',
+  'PlanFileError',
   'ProtocolVersionError',
 ]);
 

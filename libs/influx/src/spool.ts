@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { appendFile, mkdir, readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describeTarget, type InfluxTarget } from './target.js';
@@ -24,7 +24,8 @@ export class Spool {
   /** Write a batch durably; returns its file name. */
   async add(lines: readonly string[]): Promise<string> {
     await this.ensureDir();
-    const name = `${Date.now().toString().padStart(15, '0')}-${process.pid}-${(this.seq++).toString().padStart(6, '0')}.jsonl`;
+    // Time first (replay order), then what keeps two writers of one process apart.
+    const name = `${Date.now().toString().padStart(15, '0')}-${process.pid}-${randomBytes(4).toString('hex')}-${(this.seq++).toString().padStart(6, '0')}.jsonl`;
     const tmp = join(this.dir, `${name}.tmp`);
     // One JSON string per line: a point's string fields may hold newlines.
     await writeFile(tmp, lines.map((l) => JSON.stringify(l)).join('\n') + '\n');

@@ -147,7 +147,9 @@ export class InfluxWriter extends EventEmitter<WriterEvents> {
   /** Send batches spooled earlier (by any process) for this target. */
   async replay(): Promise<void> {
     this.replayDue = true;
-    this.chain = this.chain.then(() => this.replaySpool());
+    this.chain = this.chain.then(() => this.replaySpool()).catch((err: Error) => {
+      this.emit('spooled', { lines: 0, reason: `could not replay the spool: ${err.message}` });
+    });
     await this.chain;
   }
 
@@ -158,7 +160,14 @@ export class InfluxWriter extends EventEmitter<WriterEvents> {
     const batch = this.buffer;
     this.buffer = [];
     this.queued++;
-    this.chain = this.chain.then(() => this.deliver(batch)).finally(() => this.queued--);
+    // One batch failing (a full disk under the spool) must not wedge every later flush.
+    this.chain = this.chain
+      .then(() => this.deliver(batch))
+      .catch((err: Error) => {
+        this.stats.lost += batch.length;
+        this.emit('spooled', { lines: 0, reason: `could not keep ${batch.length} points: ${err.message}` });
+      })
+      .finally(() => this.queued--);
   }
 
   private async deliver(lines: string[]): Promise<void> {

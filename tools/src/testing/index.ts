@@ -1,3 +1,4 @@
 export * from './pty.js';
 export * from './require-command.js';
 export * from './influxd.js';
+export * from './mosquitto.js';
