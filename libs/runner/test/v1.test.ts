@@ -137,12 +137,13 @@ describe('protocol-v1 faults: a failed iteration with the reason, never a number
   ];
   for (const [fault, kind, message] of cases) {
     it(fault, async () => {
-      const r = await run(`sim:esp32c3?fw=v1&rate=500000&fault=${fault}&ip=127.0.0.40`, plan(['wifi-tcp-upload']), { iterations: 2, durationS: 1 });
+      const r = await run(`sim:esp32c3?fw=v1&rate=500000&fault=${fault}&ip=127.0.0.40`, plan(['wifi-tcp-upload']), { iterations: 2, durationS: 2 });
       const [first, second] = r.results;
       expect(first).toMatchObject({ status: 'failed', hostKiBps: null, failure: { kind } });
       expect(first!.failure!.message).toMatch(message);
       expect(second, JSON.stringify(r.results)).toMatchObject({ status: 'ok' });
-      expect(near(second!.hostKiBps, 500_000 / 1024, 0.03)).toBe(true);
+      // A 2 s test on a loaded 2-core machine: the figure is only checked to be the board's, roughly.
+      expect(near(second!.hostKiBps, 500_000 / 1024, 0.05), `${second!.hostKiBps}`).toBe(true);
     }, 60_000);
   }
 

@@ -153,7 +153,7 @@ export async function runV1Bench(opts: V1BenchOptions): Promise<V1Outcome> {
         }
         if (opts.signal?.aborted || alone.length < 2) break;
         progress(item.wifi, iteration, 'testing');
-        const both = await Promise.all([runOne(ctx, item.wifi, iteration, item.ble), runOne(ctx, item.ble, iteration, item.wifi)]);
+        const both = await runTogether(ctx, item.wifi, item.ble, iteration);
         for (const [k, r] of both.entries()) {
           const base = alone[k]!.hostKiBps;
           r.degradationPct = base && r.hostKiBps !== null ? round3((r.hostKiBps / base - 1) * 100) : null;
@@ -226,7 +226,7 @@ interface Followed {
 }
 
 /** Follow one run id on one board until its result, an error, a fault or the deadline. */
-async function follow(s: V1Session, id: string, from: number, startBy: number, durationS: number, signal?: AbortSignal): Promise<Followed> {
+async function follow(s: V1Session, id: string, from: number, startBy: number, durationS: number, signal?: AbortSignal, onStart?: () => void): Promise<Followed> {
   const out: Followed = { start: null, result: null, resultAt: 0, intervals: [], failure: null };
   let i = from;
   let deadline = startBy;
@@ -252,6 +252,7 @@ async function follow(s: V1Session, id: string, from: number, startBy: number, d
     if (m.type === 'start' && m.id === id) {
       out.start = m;
       deadline = ev.t + (durationS + RESULT_MARGIN_S) * 1000;
+      onStart?.();
     } else if (m.type === 'interval' && m.id === id) {
       out.intervals.push({ t: m.t_ms / 1000, bytes: m.bytes });
     } else if (m.type === 'result' && m.id === id) {
@@ -318,7 +319,40 @@ async function settleBoards(sessions: V1Session[], signal?: AbortSignal): Promis
   );
 }
 
-async function runOne(ctx: Ctx, scenario: Scenario, iteration: number, coex: string | null): Promise<Result> {
+/** Coexistence: how one run of the pair lines up with the other. */
+interface Together {
+  /** BLE: called once both boards are moving data. */
+  onStarted?: () => void;
+  /** BLE: resolves when the WiFi run is over; the BLE run is stopped then, so both cover one window. */
+  stopWhen?: Promise<void>;
+  /** WiFi: the board is still busy with BLE afterwards, so do not wait for it to be idle. */
+  noSettle?: boolean;
+}
+
+/**
+ * WiFi and BLE at once, over the same window: BLE first (its link takes the longest to come up),
+ * WiFi once BLE data flows, and BLE stopped when WiFi ends. Each figure then covers only the time
+ * both radios were busy, but for WiFi's connect time.
+ */
+async function runTogether(ctx: Ctx, wifi: Scenario, ble: Scenario, iteration: number): Promise<[Result, Result]> {
+  let started!: () => void;
+  const bleStarted = new Promise<void>((r) => (started = r));
+  let over!: () => void;
+  const wifiOver = new Promise<void>((r) => (over = r));
+  const bleRun = runOne(ctx, ble, iteration, wifi, { onStarted: started, stopWhen: wifiOver });
+  await Promise.race([bleStarted, bleRun]);
+  let wifiResult: Result;
+  try {
+    wifiResult = await runOne(ctx, wifi, iteration, ble, { noSettle: true });
+  } finally {
+    over();
+  }
+  const bleResult = await bleRun;
+  await settleBoards([ctx.dut, ...(ctx.peer ? [ctx.peer] : [])], ctx.opts.signal);
+  return [wifiResult, bleResult];
+}
+
+async function runOne(ctx: Ctx, scenario: Scenario, iteration: number, coex: string | null, together: Together = {}): Promise<Result> {
   const id = `${scenario}-${iteration}${coex ? '-coex' : ''}-${++ctx.seq}`;
   const startedAt = new Date().toISOString();
   const { opts, dut } = ctx;
@@ -336,11 +370,13 @@ async function runOne(ctx: Ctx, scenario: Scenario, iteration: number, coex: str
     const fromP = peripheral.events.length;
     const fromC = central.events.length;
     const link = opts.ble ?? {};
+    // Alongside WiFi the BLE run lasts until WiFi is over (plus room for WiFi to connect).
+    const bleDurationS = together.stopWhen ? opts.durationS + CONNECT_S + RESULT_MARGIN_S : opts.durationS;
     const common = {
       type: 'run' as const,
       id,
       scenario,
-      duration_ms: durationMs,
+      duration_ms: Math.round(bleDurationS * 1000),
       ...(link.phy ? { phy: link.phy } : {}),
       ...(link.mtu ? { mtu: link.mtu } : {}),
       ...(link.connIntervalMs ? { conn_interval_ms: link.connIntervalMs } : {}),
@@ -348,8 +384,18 @@ async function runOne(ctx: Ctx, scenario: Scenario, iteration: number, coex: str
     // The peripheral first, so it advertises by the time the central scans.
     await peripheral.send({ ...common, role: 'peripheral' });
     await central.send({ ...common, role: 'central', peer: address });
-    const [p, c] = await Promise.all([follow(peripheral, id, fromP, startBy(), opts.durationS, opts.signal), follow(central, id, fromC, startBy(), opts.durationS, opts.signal)]);
-    await settleBoards([dut, peer], opts.signal);
+    let starts = 0;
+    const onStart = () => {
+      if (++starts === 2) together.onStarted?.();
+    };
+    void together.stopWhen?.then(async () => {
+      for (const b of [peripheral, central]) await b.send({ type: 'stop', id }).catch(() => {});
+    });
+    const [p, c] = await Promise.all([
+      follow(peripheral, id, fromP, startBy(), bleDurationS, opts.signal, onStart),
+      follow(central, id, fromC, startBy(), bleDurationS, opts.signal, onStart),
+    ]);
+    if (!together.stopWhen) await settleBoards([dut, peer], opts.signal);
     const failure = p.failure ?? c.failure;
     if (failure || !p.result || !c.result) return failed(scenario, iteration, coex, failure ?? { kind: 'no-result', message: 'a board gave no result' }, startedAt);
     const receiver = dutRole === 'peripheral' ? c : p;
@@ -377,7 +423,7 @@ async function runOne(ctx: Ctx, scenario: Scenario, iteration: number, coex: str
     };
   }
 
-  if (scenario === 'wifi-udp-upload' || scenario === 'wifi-udp-download') return runUdp(ctx, scenario, iteration, coex, id, startedAt);
+  if (scenario === 'wifi-udp-upload' || scenario === 'wifi-udp-download') return runUdp(ctx, scenario, iteration, coex, id, startedAt, together);
 
   const endpoint = WIFI_TCP[scenario];
   if (!endpoint) return failed(scenario, iteration, coex, { kind: 'unsupported', message: `${scenario} is not supported by this espbench host yet` }, startedAt);
@@ -389,7 +435,7 @@ async function runOne(ctx: Ctx, scenario: Scenario, iteration: number, coex: str
   const f = await follow(dut, id, from, startBy(), opts.durationS, opts.signal);
   const conn = await Promise.race([claim, new Promise<null>((r) => setTimeout(() => r(null), f.start ? 2000 : 0))]);
   claimAbort.abort();
-  await settleBoards([dut], opts.signal);
+  if (!together.noSettle) await settleBoards([dut], opts.signal);
   if (f.failure || !f.result) return failed(scenario, iteration, coex, f.failure ?? { kind: 'no-result', message: 'no result' }, startedAt);
   if (!conn) {
     return failed(scenario, iteration, coex, { kind: 'no-connection', message: `${dut.uri} reported a result but no connection from ${ip ?? 'it'} reached this host's ${endpoint} port; is --host-ip this machine?` }, startedAt);
@@ -424,7 +470,7 @@ const DEFAULT_UDP_PAYLOAD = 1400;
  * reordering). Download: the host sends at the rate asked and the board counts; the figure is the
  * board's received bytes over its time, the loss what the host sent and the board never saw.
  */
-async function runUdp(ctx: Ctx, scenario: 'wifi-udp-upload' | 'wifi-udp-download', iteration: number, coex: string | null, id: string, startedAt: string): Promise<Result> {
+async function runUdp(ctx: Ctx, scenario: 'wifi-udp-upload' | 'wifi-udp-download', iteration: number, coex: string | null, id: string, startedAt: string, together: Together = {}): Promise<Result> {
   const { opts, dut } = ctx;
   const listen = opts.listen ?? '0.0.0.0';
   const rate = opts.udpRate ?? DEFAULT_UDP_RATE;
@@ -442,7 +488,7 @@ async function runUdp(ctx: Ctx, scenario: 'wifi-udp-upload' | 'wifi-udp-download
       // With the board's own count, datagrams lost after the last one that arrived count too.
       const boardSent = typeof f.result?.details?.sent === 'number' ? f.result.details.sent : undefined;
       const sum = receiver.summary(boardSent);
-      await settleBoards([dut], opts.signal);
+      if (!together.noSettle) await settleBoards([dut], opts.signal);
       if (f.failure || !f.result) return failed(scenario, iteration, coex, f.failure ?? { kind: 'no-result', message: 'no result' }, startedAt);
       if (!sum.uniqueDatagrams) return failed(scenario, iteration, coex, { kind: 'no-connection', message: `no datagram from ${ip ?? dut.uri} reached UDP port ${receiver.port}; is --host-ip this machine?` }, startedAt);
       const own = report(dut.uri, f.result, null);
@@ -474,7 +520,7 @@ async function runUdp(ctx: Ctx, scenario: 'wifi-udp-upload' | 'wifi-udp-download
     await dut.send({ type: 'run', id, scenario, duration_ms: durationMs, host: { ip: opts.hostIp, port: sender.port }, payload, rate });
     const f = await follow(dut, id, from, Date.now() + CONNECT_S * 1000, opts.durationS, opts.signal);
     const sent = await sender.stop();
-    await settleBoards([dut], opts.signal);
+    if (!together.noSettle) await settleBoards([dut], opts.signal);
     if (f.failure || !f.result) return failed(scenario, iteration, coex, f.failure ?? { kind: 'no-result', message: 'no result' }, startedAt);
     if (!sent.peer) return failed(scenario, iteration, coex, { kind: 'no-connection', message: `${dut.uri} reported a result but its first datagram never reached UDP port ${sender.port}; is --host-ip this machine?` }, startedAt);
     const own = report(dut.uri, f.result, null);
