@@ -429,7 +429,8 @@ async function runOne(ctx: Ctx, scenario: Scenario, iteration: number, coex: str
   if (!endpoint) return failed(scenario, iteration, coex, { kind: 'unsupported', message: `${scenario} is not supported by this espbench host yet` }, startedAt);
   const ip = dut.ready?.wifi?.ip ?? null;
   const claimAbort = new AbortController();
-  const claim = ctx.broker.claim(endpoint, ip, Date.now() - 1000, (CONNECT_S + 5) * 1000, claimAbort.signal);
+  // Only a connection accepted after this run's command: one left over from a run stopped a moment ago is not this run's.
+  const claim = ctx.broker.claim(endpoint, ip, Date.now(), (CONNECT_S + 5) * 1000, claimAbort.signal);
   const from = dut.events.length;
   await dut.send({ type: 'run', id, scenario, duration_ms: durationMs, host: { ip: opts.hostIp, port: ctx.server.ports.download + ENDPOINT_OFFSETS[endpoint] } });
   const f = await follow(dut, id, from, startBy(), opts.durationS, opts.signal);
@@ -441,6 +442,10 @@ async function runOne(ctx: Ctx, scenario: Scenario, iteration: number, coex: str
     return failed(scenario, iteration, coex, { kind: 'no-connection', message: `${dut.uri} reported a result but no connection from ${ip ?? 'it'} reached this host's ${endpoint} port; is --host-ip this machine?` }, startedAt);
   }
   const summary = withBoardEnd(conn, await settle(conn), f.resultAt);
+  if (summary.estimate.bytes === 0 && f.result.bytes > 0) {
+    // Never a zero for a transfer the board says happened: the connection was not this run's.
+    return failed(scenario, iteration, coex, { kind: 'no-data', message: `${dut.uri} reported ${f.result.bytes} bytes but its connection to this host carried none` }, startedAt);
+  }
   const tx = summary.estimate.direction === 'tx';
   const own = report(dut.uri, f.result, null);
   return {
