@@ -148,12 +148,7 @@ describe('InfluxWriter against a real InfluxDB 1.x', () => {
     // Round 1 before the chip is known (attached to a running board), round 2 after a reset showed it.
     for (const r of record.results) {
       const chip = r.iteration === 1 ? null : 'esp32c3';
-      let previous = 0;
-      for (const interval of r.intervals) {
-        publisher.sample({ ...live, chip, scenario: r.scenario, startedAt: r.startedAt, interval });
-        previous = interval.t;
-      }
-      expect(previous).toBeGreaterThanOrEqual(0);
+      for (const interval of r.intervals) publisher.sample({ ...live, chip, scenario: r.scenario, startedAt: r.startedAt, interval });
       publisher.result({ ...live, chip, result: r });
     }
     publisher.record(record);

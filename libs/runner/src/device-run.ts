@@ -566,6 +566,6 @@ export function sameMillisecondMerged(intervals: Interval[]): Interval[] {
   return out;
 }
 
-function round3(x: number): number {
+export function round3(x: number): number {
   return Math.round(x * 1000) / 1000;
 }

@@ -4,7 +4,7 @@ import type { v1 } from '@espbench/protocol';
 import { CHIP_RADIOS, radioOf, RUN_RECORD_VERSION, type BoardReport, type Failure, type Interval, type Result, type RunRecord, type RunStatus, type Scenario } from '@espbench/schema';
 import { ENDPOINT_OFFSETS, TrafficServer, UdpReceiver, UdpSender, type Endpoint } from '@espbench/traffic';
 import { ConnectionBroker, type ConnectionSourceLike } from '../broker.js';
-import { sameMillisecondMerged, settle, withBoardEnd } from '../device-run.js';
+import { round3, sameMillisecondMerged, settle, withBoardEnd } from '../device-run.js';
 import type { Progress } from '../progress.js';
 import { V1Session, type SessionEvent } from './session.js';
 
@@ -308,6 +308,13 @@ function failed(scenario: Scenario, iteration: number, coex: string | null, fail
   };
 }
 
+type Measured = Omit<Result, 'scenario' | 'iteration' | 'status' | 'failure' | 'startedAt' | 'endedAt' | 'coex'>;
+
+/** An ok result: the measured figures, plus what every result of this run carries. */
+function okResult(key: { scenario: Scenario; iteration: number; coex: string | null; startedAt: string }, m: Measured): Result {
+  return { scenario: key.scenario, iteration: key.iteration, status: 'ok', failure: null, startedAt: key.startedAt, endedAt: new Date().toISOString(), ...m, ...(key.coex ? { coex: key.coex } : {}) };
+}
+
 /** After a run, every board involved is idle again before the next one starts. */
 async function settleBoards(sessions: V1Session[], signal?: AbortSignal): Promise<void> {
   await Promise.all(
@@ -403,24 +410,17 @@ async function runOne(ctx: Ctx, scenario: Scenario, iteration: number, coex: str
     const dutFollowed = dut === peripheral ? p : c;
     const peerFollowed = dut === peripheral ? c : p;
     const rx = receiver.result!;
-    return {
-      scenario,
-      iteration,
-      status: 'ok',
-      failure: null,
+    return okResult({ scenario, iteration, coex, startedAt }, {
       deviceKiBps: report(dut.uri, sender.result!, dutRole).kibps,
       // No host in the BLE path: the figure is what the receiving board counted.
       hostKiBps: rx.ms > 0 ? round3(rx.bytes / 1024 / (rx.ms / 1000)) : 0,
       bytes: rx.bytes,
       durationS: rx.ms / 1000,
-      startedAt,
-      endedAt: new Date().toISOString(),
       hostTxBytes: 0,
       hostRxBytes: 0,
       intervals: sameMillisecondMerged(receiver.intervals.map((i) => ({ t: round3(i.t), bytes: i.bytes }))),
       boards: [report(dut.uri, dutFollowed.result!, dutRole), report(peer.uri, peerFollowed.result!, dutRole === 'peripheral' ? 'central' : 'peripheral')],
-      ...(coex ? { coex } : {}),
-    };
+    });
   }
 
   if (scenario === 'wifi-udp-upload' || scenario === 'wifi-udp-download') return runUdp(ctx, scenario, iteration, coex, id, startedAt, together);
@@ -448,23 +448,16 @@ async function runOne(ctx: Ctx, scenario: Scenario, iteration: number, coex: str
   }
   const tx = summary.estimate.direction === 'tx';
   const own = report(dut.uri, f.result, null);
-  return {
-    scenario,
-    iteration,
-    status: 'ok',
-    failure: null,
+  return okResult({ scenario, iteration, coex, startedAt }, {
     deviceKiBps: own.kibps,
     hostKiBps: round3(summary.estimate.kibps),
     bytes: summary.estimate.bytes,
     durationS: round3(summary.estimate.durationS),
-    startedAt,
-    endedAt: new Date().toISOString(),
     hostTxBytes: summary.txBytes,
     hostRxBytes: summary.rxBytes,
     intervals: sameMillisecondMerged(summary.intervals.map((i) => ({ t: round3(i.t), bytes: tx ? i.ackedTxBytes : i.rxBytes }))),
     boards: [own],
-    ...(coex ? { coex } : {}),
-  };
+  });
 }
 
 const DEFAULT_UDP_RATE = 1_000_000;
@@ -497,25 +490,18 @@ async function runUdp(ctx: Ctx, scenario: 'wifi-udp-upload' | 'wifi-udp-download
       if (f.failure || !f.result) return failed(scenario, iteration, coex, f.failure ?? { kind: 'no-result', message: 'no result' }, startedAt);
       if (!sum.uniqueDatagrams) return failed(scenario, iteration, coex, { kind: 'no-connection', message: `no datagram from ${ip ?? dut.uri} reached UDP port ${receiver.port}; is --host-ip this machine?` }, startedAt);
       const own = report(dut.uri, f.result, null);
-      return {
-        scenario,
-        iteration,
-        status: 'ok',
-        failure: null,
+      return okResult({ scenario, iteration, coex, startedAt }, {
         deviceKiBps: own.kibps,
         // Over the board's sending time when it is longer than first-to-last arrival (a lost tail).
         hostKiBps: round3(sum.uniqueBytes / 1024 / Math.max(sum.durationS, f.result.ms / 1000)),
         bytes: sum.uniqueBytes,
         durationS: round3(Math.max(sum.durationS, f.result.ms / 1000)),
-        startedAt,
-        endedAt: new Date().toISOString(),
         hostTxBytes: 0,
         hostRxBytes: sum.bytes,
         intervals: sameMillisecondMerged(sum.intervals.map((i) => ({ t: round3(i.t), bytes: i.bytes }))),
         boards: [own],
         udp: { datagrams: sum.uniqueDatagrams, lost: sum.lost, lossPct: round3(sum.lossPercent), outOfOrder: sum.outOfOrder, duplicates: sum.duplicates, jitterMs: round3(sum.jitterMs) },
-        ...(coex ? { coex } : {}),
-      };
+      });
     } finally {
       await receiver.close().catch(() => {});
     }
@@ -535,18 +521,12 @@ async function runUdp(ctx: Ctx, scenario: 'wifi-udp-upload' | 'wifi-udp-download
     const lostSeq = typeof f.result.details?.lost_seq === 'number' ? f.result.details.lost_seq : null;
     const lost = lostSeq ?? Math.max(0, sent.datagrams - received);
     const expected = lostSeq !== null ? received + lostSeq : sent.datagrams;
-    return {
-      scenario,
-      iteration,
-      status: 'ok',
-      failure: null,
+    return okResult({ scenario, iteration, coex, startedAt }, {
       deviceKiBps: own.kibps,
       // What arrived is only known to the board: its count is the figure.
       hostKiBps: own.kibps,
       bytes: f.result.bytes,
       durationS: f.result.ms / 1000,
-      startedAt,
-      endedAt: new Date().toISOString(),
       hostTxBytes: sent.bytes,
       hostRxBytes: 0,
       intervals: sameMillisecondMerged(f.intervals.map((i) => ({ t: round3(i.t), bytes: i.bytes }))),
@@ -560,8 +540,7 @@ async function runUdp(ctx: Ctx, scenario: 'wifi-udp-upload' | 'wifi-udp-download
         duplicates: detailCount(f.result.details, 'duplicates'),
         jitterMs: typeof f.result.details?.jitter_ms === 'number' ? f.result.details.jitter_ms : null,
       },
-      ...(coex ? { coex } : {}),
-    };
+    });
   } finally {
     await sender.close().catch(() => {});
   }
@@ -572,6 +551,3 @@ function detailCount(details: Record<string, unknown> | undefined, key: string):
   return typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : 0;
 }
 
-function round3(x: number): number {
-  return Math.round(x * 1000) / 1000;
-}
