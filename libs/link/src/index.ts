@@ -8,3 +8,4 @@ export * from './serial-link.js';
 export * from './tcp-link.js';
 export * from './adapters.js';
 export * from './list-ports.js';
+export * from './reset.js';

@@ -1,9 +1,21 @@
 import { EventEmitter } from 'node:events';
+import type { SerialPortInfo } from './adapters.js';
+import { LinkError } from './errors.js';
 import { LineFramer, type FramedLine } from './framer.js';
+import type { ResetOutcome } from './reset.js';
 
 export interface LinkLine extends FramedLine {
   /** Wall clock when the line's newline arrived, epoch ms. */
   t: number;
+}
+
+/** Waiting for a vanished port to come back (see SerialLink.reopen). */
+export interface ReopenOptions {
+  timeoutMs: number;
+  /** Only a port with this USB serial number is the same board; null or absent: any board at the path. */
+  serialNumber?: string | null;
+  pollMs?: number;
+  signal?: AbortSignal;
 }
 
 export interface LinkEvents {
@@ -32,6 +44,29 @@ export abstract class LineLink extends EventEmitter<LinkEvents> {
   /** Send bytes to the board (its UART RX). */
   abstract write(data: string | Buffer): Promise<void>;
   protected abstract doClose(): Promise<void>;
+
+  /**
+   * Restart the board into its application (DTR/RTS). Only serial ports with modem control lines can;
+   * the others say why not.
+   */
+  async reset(): Promise<ResetOutcome> {
+    return { done: false, reason: `${this.kind}: devices have no DTR/RTS lines to reset the board with` };
+  }
+
+  /** The USB identity of the port (serial ports in the system's listing), or null. */
+  async identify(): Promise<SerialPortInfo | null> {
+    return null;
+  }
+
+  /** Whether `reopen` can bring this link back after it ended (a serial port that was unplugged). */
+  get reopenable(): boolean {
+    return false;
+  }
+
+  /** A new, open link to the same board once it is back; rejects with LinkError when it does not return. */
+  reopen(_opts: ReopenOptions): Promise<LineLink> {
+    return Promise.reject(new LinkError('closed', `${this.uri} cannot be reopened`));
+  }
 
   get isClosed(): boolean {
     return this.closed;

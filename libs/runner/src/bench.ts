@@ -32,6 +32,10 @@ export interface BenchOptions {
   onResult?: (r: LiveResult) => void;
   /** Called as soon as each device's run ends, before the others finish. */
   onRecord?: (outcome: DeviceRunOutcome) => Promise<void> | void;
+  /** Reset each board into its application (DTR/RTS) after opening it; links that cannot reset are warned about. */
+  reset?: boolean;
+  /** One-line notices (a board not reset; a serial port gone and back). */
+  onWarning?: (line: string) => void;
 }
 
 interface PlannedDevice {
@@ -91,6 +95,8 @@ export async function runBench(opts: BenchOptions): Promise<RunRecord[]> {
           onSample: opts.onSample,
           onResult: opts.onResult,
           version: opts.version,
+          reset: opts.reset,
+          onWarning: opts.onWarning,
         });
         await opts.onRecord?.(outcome);
         return outcome.record;

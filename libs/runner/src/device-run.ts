@@ -55,6 +55,10 @@ export interface DeviceRunOptions {
   /** Each result as soon as it is final. */
   onResult?: (r: LiveResult) => void;
   version?: string;
+  /** Reset the board into its application (DTR/RTS) before attaching, so the run starts from a fresh boot. */
+  reset?: boolean;
+  /** One-line notices: the board could not be reset, its serial port went away or came back. */
+  onWarning?: (line: string) => void;
 }
 
 /** What live consumers (InfluxDB publishing) need to tag a point like the finished record would. */
@@ -110,8 +114,15 @@ export async function runDevice(opts: DeviceRunOptions): Promise<DeviceRunOutcom
 }
 
 class DeviceRun {
-  private readonly parser = new BoardParser();
-  private readonly queue = new EventQueue<Timed>();
+  private parser = new BoardParser();
+  private queue = new EventQueue<Timed>();
+  /** The board's console; a new link after its serial port was unplugged and came back. */
+  private link: LineLink;
+  /** Links this run opened itself (after an unplug); the caller closes the one it passed in. */
+  private readonly reopened: LineLink[] = [];
+  /** Why the serial port went away, while it is away (only links that can be reopened). */
+  private lost: string | null = null;
+  private serialNumber: string | null = null;
   private readonly timeouts: PhaseTimeouts;
   private readonly startMs = Date.now();
   private readonly results: Result[] = [];
@@ -131,21 +142,40 @@ class DeviceRun {
   constructor(private readonly opts: DeviceRunOptions) {
     this.timeouts = defaultTimeouts(opts.testDurationS, opts.pauseS, opts.timeouts);
     this.ip = opts.deviceIp ?? null;
+    this.link = opts.link;
+  }
+
+  private readonly onLinkLine = (l: LinkLine) => this.onLine(l);
+  private readonly onLinkData = (chunk: Buffer) => this.onData(chunk);
+  private readonly onLinkClose = (reason: string | null) => {
+    // A serial port that vanished (USB unplug) may come back: the run waits for it between rounds.
+    if (reason !== null && this.link.reopenable) this.lost = reason;
+    this.queue.close(reason ?? 'the serial link was closed');
+  };
+
+  private attach(link: LineLink): void {
+    link.on('line', this.onLinkLine);
+    link.on('data', this.onLinkData);
+    link.on('close', this.onLinkClose);
+    if (link.isClosed) this.queue.close('the serial link was closed');
+  }
+
+  private detach(link: LineLink): void {
+    link.off('line', this.onLinkLine);
+    link.off('data', this.onLinkData);
+    link.off('close', this.onLinkClose);
   }
 
   async run(): Promise<DeviceRunOutcome> {
-    const { link } = this.opts;
-    const onLine = (l: LinkLine) => this.onLine(l);
-    const onData = (chunk: Buffer) => this.onData(chunk);
-    const onClose = (reason: string | null) => this.queue.close(reason ?? 'the serial link was closed');
-    link.on('line', onLine);
-    link.on('data', onData);
-    link.on('close', onClose);
-    if (link.isClosed) this.queue.close('the serial link was closed');
-
+    this.attach(this.link);
     let status: RunStatus = 'ok';
     let error: string | null = null;
     try {
+      this.serialNumber = (await this.link.identify())?.serialNumber ?? null;
+      if (this.opts.reset) {
+        const reset = await this.link.reset();
+        if (!reset.done) this.opts.onWarning?.(`${this.link.uri} was not reset: ${reset.reason}; attaching to the board as it runs`);
+      }
       await this.rounds();
       const failures = this.results.filter((r) => r.status === 'failed').length;
       if (failures) {
@@ -157,10 +187,9 @@ class DeviceRun {
       status = err.status;
       error = err.message;
     } finally {
-      link.off('line', onLine);
-      link.off('data', onData);
-      link.off('close', onClose);
+      this.detach(this.link);
       if (this.idleTimer) clearTimeout(this.idleTimer);
+      await Promise.all(this.reopened.map((l) => l.close().catch(() => {})));
     }
     this.progress(status === 'ok' ? 'done' : status === 'aborted' ? 'aborted' : 'failed');
     return { record: this.record(status, error), raw: Buffer.concat(this.raw) };
@@ -173,6 +202,7 @@ class DeviceRun {
     for (this.iteration = 1; this.iteration <= iterations; this.iteration++) {
       const disrupted = await this.round(start);
       if (this.iteration === iterations) break;
+      if (this.lost) await this.reconnect();
       this.progress(disrupted ? 'recovering' : 'waiting', null);
       const waitS = disrupted ? this.timeouts.recoverS : this.opts.pauseS + this.timeouts.nextRoundMarginS;
       start = await this.waitForRound(waitS, disrupted ? 'recover' : 'next-round');
@@ -217,7 +247,7 @@ class DeviceRun {
   }
 
   private live(): LiveRun {
-    return { runId: this.opts.runId, device: this.opts.link.uri, chip: this.chip, labels: this.opts.labels, hostname: hostname() };
+    return { runId: this.opts.runId, device: this.link.uri, chip: this.chip, labels: this.opts.labels, hostname: hostname() };
   }
 
   private async test(scenario: Scenario, start: Timed): Promise<TestOutcome> {
@@ -325,6 +355,9 @@ class DeviceRun {
       const ev = await this.queue.next(deadline, this.opts.signal);
       if (isEnd(ev)) {
         if (ev.kind === 'timeout') return { failure: { kind: 'timeout', message: stalled } };
+        if (ev.kind === 'closed' && this.lost) {
+          return { failure: { kind: 'port-disconnected', message: `${this.lost} during the test (USB cable unplugged or the board lost power); the rest of the round is not measured` } };
+        }
         throw this.endOf(ev);
       }
       if (ev.type === 'reset') {
@@ -350,9 +383,17 @@ class DeviceRun {
 
   /** Skip everything up to the start of a round (`Testing download...`). */
   private async waitForRound(timeoutS: number, why: 'attach' | 'next-round' | 'recover'): Promise<Timed & { type: 'test-start' }> {
-    const deadline = Date.now() + timeoutS * 1000;
+    let deadline = Date.now() + timeoutS * 1000;
     for (;;) {
       const ev = await this.queue.next(deadline, this.opts.signal);
+      if (isEnd(ev) && ev.kind === 'closed' && this.lost) {
+        // Gone between rounds (or while attaching): no test was cut short. The board boots again.
+        await this.reconnect();
+        if (why === 'next-round') why = 'recover';
+        timeoutS = Math.max(timeoutS, this.timeouts.recoverS);
+        deadline = Date.now() + timeoutS * 1000;
+        continue;
+      }
       if (isEnd(ev)) {
         if (ev.kind !== 'timeout') throw this.endOf(ev);
         const what =
@@ -365,6 +406,37 @@ class DeviceRun {
       }
       if (ev.type === 'test-start' && ev.scenario === 'wifi-tcp-download') return ev;
     }
+  }
+
+  /**
+   * The serial port went away (USB unplug): wait for it to come back at the same path (with the same
+   * USB serial number when it has one), then read the new link as if it were the old one.
+   */
+  private async reconnect(): Promise<void> {
+    const lost = this.lost ?? 'the serial port went away';
+    const waitS = this.timeouts.reconnectS;
+    this.progress('reconnecting', null);
+    this.opts.onWarning?.(`${this.link.uri}: ${lost}; waiting up to ${waitS} s for it to come back${this.serialNumber ? ` (USB serial number ${this.serialNumber})` : ''}`);
+    let link: LineLink;
+    try {
+      link = await this.link.reopen({ timeoutMs: waitS * 1000, serialNumber: this.serialNumber, signal: this.opts.signal });
+    } catch (err) {
+      if (this.opts.signal?.aborted) throw new RunEnd('aborted', 'interrupted; results so far are kept');
+      throw new RunEnd('failed', `${lost}: ${(err as Error).message}`);
+    }
+    this.detach(this.link);
+    this.link = link;
+    this.reopened.push(link);
+    this.lost = null;
+    this.queue = new EventQueue<Timed>();
+    this.parser = new BoardParser();
+    this.attach(link);
+    if (this.opts.reset) {
+      // A board that was plugged in has booted already, its banner unheard: boot it again, in view.
+      const reset = await link.reset();
+      if (!reset.done) this.opts.onWarning?.(`${link.uri} was not reset after it came back: ${reset.reason}`);
+    }
+    this.opts.onWarning?.(`${link.uri} is back; going on with round ${Math.min(this.iteration + 1, this.opts.iterations)} of ${this.opts.iterations}`);
   }
 
   private endOf(end: QueueEnd): RunEnd {
@@ -450,7 +522,7 @@ class DeviceRun {
   private progress(phase: Phase, scenario: Scenario | null = this.scenario): void {
     this.scenario = scenario;
     this.opts.onProgress?.({
-      device: this.opts.link.uri,
+      device: this.link.uri,
       iteration: Math.min(Math.max(this.iteration, 1), this.opts.iterations),
       iterations: this.opts.iterations,
       scenario,
@@ -475,7 +547,7 @@ class DeviceRun {
       endedAt: new Date().toISOString(),
       status,
       error,
-      device: { uri: this.opts.link.uri, chip: this.chip, ip: this.ip, resetReason: this.resetReason },
+      device: { uri: this.link.uri, chip: this.chip, ip: this.ip, resetReason: this.resetReason, serialNumber: this.serialNumber, mac: null },
       labels: this.opts.labels,
       host,
       testDurationS: this.opts.testDurationS,

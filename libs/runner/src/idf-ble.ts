@@ -13,6 +13,9 @@ export interface IdfBleOptions {
   runId: string;
   version?: string;
   signal?: AbortSignal;
+  /** Reset the board into its application (DTR/RTS) after opening it. */
+  reset?: boolean;
+  onWarning?: (line: string) => void;
 }
 
 /**
@@ -34,6 +37,7 @@ export async function readIdfBle(opts: IdfBleOptions): Promise<{ record: RunReco
   const t0 = Date.now();
   let error: string | null = null;
   await link.open();
+  const serialNumber = (await link.identify())?.serialNumber ?? null;
   try {
     await new Promise<void>((resolve) => {
       const finish = (why: string | null) => {
@@ -64,6 +68,12 @@ export async function readIdfBle(opts: IdfBleOptions): Promise<{ record: RunReco
       link.on('close', onClose);
       link.on('data', (d: Buffer) => raw.push(Buffer.from(d)));
       opts.signal?.addEventListener('abort', onAbort, { once: true });
+      // After the listeners, so the boot banner the reset brings is read.
+      if (opts.reset) {
+        void link.reset().then((reset) => {
+          if (!reset.done) opts.onWarning?.(`${opts.device} was not reset: ${reset.reason}; reading the board as it runs`);
+        });
+      }
     });
   } finally {
     await link.close().catch(() => {});
@@ -84,7 +94,7 @@ export async function readIdfBle(opts: IdfBleOptions): Promise<{ record: RunReco
     endedAt,
     status: opts.signal?.aborted ? 'aborted' : ok ? 'ok' : 'failed',
     error: ok ? null : error,
-    device: { uri: opts.device, chip, ip: null, resetReason: null },
+    device: { uri: opts.device, chip, ip: null, resetReason: null, serialNumber, mac: null },
     labels: { ...opts.labels },
     host: { hostname: hostname(), platform: platform(), espbenchVersion: opts.version ?? '0.0.0', listen: '', portBase: 0 },
     testDurationS: opts.durationS,

@@ -6,3 +6,4 @@ export * from './progress.js';
 export * from './timeouts.js';
 export * from './v1/index.js';
 export * from './idf-ble.js';
+export * from './probe.js';

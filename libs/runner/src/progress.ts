@@ -1,6 +1,6 @@
 import type { Scenario } from '@espbench/schema';
 
-export type Phase = 'opening' | 'attaching' | 'connecting' | 'testing' | 'waiting' | 'recovering' | 'done' | 'failed' | 'aborted';
+export type Phase = 'opening' | 'attaching' | 'connecting' | 'testing' | 'waiting' | 'recovering' | 'reconnecting' | 'done' | 'failed' | 'aborted';
 
 export interface Progress {
   device: string;

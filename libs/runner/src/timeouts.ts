@@ -16,6 +16,8 @@ export interface PhaseTimeouts {
   nextRoundMarginS: number;
   /** After a reset, panic or stall: until the board starts a round again. */
   recoverS: number;
+  /** After a serial port vanished (USB unplug): until it is back at the same path. */
+  reconnectS: number;
 }
 
 export function defaultTimeouts(testDurationS: number, pauseS: number, overrides: Partial<PhaseTimeouts> = {}): PhaseTimeouts {
@@ -28,6 +30,7 @@ export function defaultTimeouts(testDurationS: number, pauseS: number, overrides
     nextTestS: 10,
     nextRoundMarginS: 15,
     recoverS: 3 * (testDurationS + 5) + pauseS + 60,
+    reconnectS: 120,
     ...overrides,
   };
 }

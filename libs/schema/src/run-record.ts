@@ -100,6 +100,13 @@ export const DeviceInfo = z.object({
   chip: z.string().nullable(),
   ip: z.string().nullable(),
   resetReason: z.string().nullable(),
+  /**
+   * The board's identity, so it keeps its history when it moves to another port or rig: the USB
+   * serial number of its port (from the system's port listing; the adapter's, or the chip's own for
+   * USB-Serial-JTAG), and its MAC where the firmware says it (protocol-v1 hello). Absent in older records.
+   */
+  serialNumber: z.string().nullable().optional(),
+  mac: z.string().nullable().optional(),
 });
 export type DeviceInfo = z.infer<typeof DeviceInfo>;
 

@@ -88,6 +88,10 @@ export interface V1BenchOptions {
   udpPayload?: number;
   /** BLE link parameters the boards are asked for. */
   ble?: { phy?: '1M' | '2M' | 'coded'; mtu?: number; connIntervalMs?: number };
+  /** Reset each board into its application (DTR/RTS) after opening it. */
+  reset?: boolean;
+  /** One-line notices (a board that could not be reset). */
+  onWarning?: (line: string) => void;
 }
 
 export interface V1Outcome {
@@ -106,11 +110,18 @@ export async function runV1Bench(opts: V1BenchOptions): Promise<V1Outcome> {
   const server = await TrafficServer.start({ host: listen, portBase: opts.portBase ?? 4321, intervalMs: opts.intervalMs ?? 1000 });
   const broker = new ConnectionBroker(server as unknown as ConnectionSourceLike);
   const links: LineLink[] = [];
+  let serialNumber: string | null = null;
   const open = async (uri: string) => {
     const link = createLink(parseDeviceUri(uri), { trafficHost, portBase: server.ports.download });
     await link.open();
     links.push(link);
-    return new V1Session(link);
+    if (uri === opts.device) serialNumber = (await link.identify())?.serialNumber ?? null;
+    const session = new V1Session(link);
+    if (opts.reset) {
+      const reset = await link.reset();
+      if (!reset.done) opts.onWarning?.(`${uri} was not reset: ${reset.reason}; attaching to the board as it runs`);
+    }
+    return session;
   };
   const results: Result[] = [];
   const skipped: { scenario: string; reason: string }[] = [];
@@ -190,7 +201,7 @@ export async function runV1Bench(opts: V1BenchOptions): Promise<V1Outcome> {
     endedAt: new Date().toISOString(),
     status,
     error,
-    device: { uri: opts.device, chip: hello?.chip ?? dut?.chip ?? null, ip: dut?.ready?.wifi?.ip ?? null, resetReason: null },
+    device: { uri: opts.device, chip: hello?.chip ?? dut?.chip ?? null, ip: dut?.ready?.wifi?.ip ?? null, resetReason: null, serialNumber, mac: hello?.mac ?? null },
     labels: { ...(hello && !opts.labels.ref ? { ref: hello.firmware.version } : {}), ...opts.labels },
     host: { hostname: hostname(), platform: platform(), espbenchVersion: opts.version ?? '0.0.0', listen, portBase: server.ports.download },
     testDurationS: opts.durationS,
