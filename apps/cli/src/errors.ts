@@ -16,6 +16,11 @@ const USER_ERRORS = new Set([
   'PlanError',
   'PlanFileError',
   'ProtocolVersionError',
+  'BrokerError',
+  'TopicError',
+  'RigConfigError',
+  'FirmwareImageError',
+  'FlashError',
 ]);
 
 export class UsageError extends Error {

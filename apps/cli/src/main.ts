@@ -1,8 +1,12 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
+import { registerAgent } from './commands/agent.js';
 import { registerCheck, registerCompare } from './commands/compare.js';
 import { registerDashboards } from './commands/dashboards.js';
 import { registerDevices } from './commands/devices.js';
+import { registerDoctor } from './commands/doctor.js';
+import { registerIngest } from './commands/ingest.js';
+import { registerInspect } from './commands/inspect.js';
 import { registerNightly } from './commands/nightly.js';
 import { registerPublish } from './commands/publish.js';
 import { registerReport } from './commands/report.js';
@@ -42,9 +46,13 @@ registerCheck(program);
 registerReport(program);
 registerNightly(program);
 registerPublish(program);
+registerIngest(program);
+registerAgent(program);
 registerDashboards(program);
 registerServe(program);
 registerDevices(program);
+registerDoctor(program);
+registerInspect(program);
 for (const cmd of program.commands) cmd.exitOverride().showHelpAfterError('(add --help for usage)');
 
 try {

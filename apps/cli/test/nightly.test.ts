@@ -2,6 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseRunRecord, type RunRecord } from '@espbench/schema';
+import { buildTestElf } from '@espbench/firmware-fixtures/espflash';
 import { describe, expect, it } from 'vitest';
 import { espbench } from './cli.js';
 
@@ -50,6 +51,34 @@ describe('espbench nightly (local dispatch)', () => {
     expect(slower.stdout).toMatch(/^slower: nightly\.n2\.esp32c6 wifi-tcp-upload on lab: 78\d\.\d KiB\/s/m);
   }, 200_000);
 
+  it("tags each run with its plan image's app descriptor (a simulated board is not flashed)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'espbench-nightly-fw-'));
+    writeFileSync(join(dir, 'c3-main.elf'), buildTestElf({ chip: 'esp32c3' }));
+    const file = join(dir, 'fw.yaml');
+    writeFileSync(
+      file,
+      `version: 1
+name: fw
+refs: [{ name: main-1, firmware: { esp32c3: c3-main.elf } }]
+chips: [esp32c3]
+iterations: 1
+rigs: local
+devices: { esp32c3: "sim:esp32c3?rate=300000&duration=0.3&pause=0.1&ip=127.0.0.73" }
+`,
+    );
+    const results = join(dir, 'results');
+    const r = await espbench(['nightly', '--plan', file, '--listen', '127.0.0.1', '--results', results, '--json'], { timeoutMs: 60_000 });
+    expect(r.code, r.stderr).toBe(0);
+    const [runId] = JSON.parse(r.stdout).items[0].runIds as string[];
+    const record = parseRunRecord(JSON.parse(readFileSync(join(results, `${runId}.json`), 'utf8')));
+    expect(record.labels).toMatchObject({ ref: 'main-1', plan: 'fw', firmware: 'espbench-test', firmware_image: 'c3-main.elf', elf_sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    // An image that is not there: the item fails with the reason, nothing measured.
+    writeFileSync(file, readFileSync(file, 'utf8').replace('c3-main.elf', 'c3-gone.elf'));
+    const gone = await espbench(['nightly', '--plan', file, '--listen', '127.0.0.1', '--results', results, '--json'], { timeoutMs: 60_000 });
+    expect(gone.code).toBe(1);
+    expect(JSON.parse(gone.stdout).items[0]).toMatchObject({ status: 'error', why: `firmware c3-gone.elf: no such image in the firmware directory ${dir}`, runIds: [] });
+  }, 90_000);
+
   it('a bad plan is one line with the place, exit 2; --schema prints the JSON Schema', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'espbench-nightly-'));
     const file = join(dir, 'bad.yaml');
@@ -59,9 +88,12 @@ describe('espbench nightly (local dispatch)', () => {
     expect(bad.stderr.trim()).toBe(`espbench: ${file}: devices.esp32c3: local dispatch needs devices.esp32c3: the URI of the esp32c3 board`);
     const rigs = join(dir, 'rigs.yaml');
     writeFileSync(rigs, 'version: 1\nname: n\nrefs: [{ name: r }]\nchips: [esp32c3]\nrigs: [lab-1]\n');
-    const mqtt = await espbench(['nightly', '--plan', rigs]);
+    const mqtt = await espbench(['nightly', '--plan', rigs], { env: { ESPBENCH_MQTT_URL: '' } });
     expect(mqtt.code).toBe(2);
-    expect(mqtt.stderr).toMatch(/needs MQTT dispatch, which is not available yet/);
+    expect(mqtt.stderr.trim()).toBe('espbench: no MQTT broker: give --mqtt <url> (e.g. mqtt://localhost:1883) or set ESPBENCH_MQTT_URL');
+    const local = await espbench(['nightly', '--plan', rigs, '--dispatch', 'local']);
+    expect(local.code).toBe(2);
+    expect(local.stderr).toMatch(/rigs: \["lab-1"\] are reached over MQTT: use --dispatch mqtt/);
     const schema = await espbench(['nightly', '--schema']);
     expect(schema.code).toBe(0);
     expect(JSON.parse(schema.stdout)).toMatchObject({ title: 'espbench nightly plan', type: 'object' });

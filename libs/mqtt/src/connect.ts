@@ -39,6 +39,23 @@ export interface BrokerOptions {
   log?: (line: string) => void;
 }
 
+/** Credentials, TLS files and connection tuning a caller passes through to `connectBroker` as given. */
+export type BrokerAccess = Pick<BrokerOptions, 'username' | 'password' | 'ca' | 'cert' | 'key' | 'reconnect' | 'keepaliveSeconds' | 'firstConnectTimeoutMs'>;
+
+/** The BrokerAccess settings of `o` that are set (exactOptionalPropertyTypes: absent, not undefined). */
+export function brokerAccess(o: BrokerAccess): BrokerAccess {
+  const out: BrokerAccess = {};
+  if (o.username !== undefined) out.username = o.username;
+  if (o.password !== undefined) out.password = o.password;
+  if (o.ca) out.ca = o.ca;
+  if (o.cert) out.cert = o.cert;
+  if (o.key) out.key = o.key;
+  if (o.reconnect) out.reconnect = o.reconnect;
+  if (o.keepaliveSeconds) out.keepaliveSeconds = o.keepaliveSeconds;
+  if (o.firstConnectTimeoutMs !== undefined) out.firstConnectTimeoutMs = o.firstConnectTimeoutMs;
+  return out;
+}
+
 /** The broker could not be reached or refused us. The message never holds a password. */
 export class BrokerError extends Error {
   override readonly name = 'BrokerError';

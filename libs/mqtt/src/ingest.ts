@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { intervalPoint, pointsForRecord, runContext, type InfluxWriter, type RejectedPoint } from '@espbench/influx';
 import type { MqttClient } from 'mqtt';
-import { connectBroker, type BrokerConnection, type BrokerOptions } from './connect.js';
+import { brokerAccess, connectBroker, type BrokerConnection, type BrokerOptions } from './connect.js';
 import { parsePayload, type Rejection, type RunIntervals, type RunRecordMessage } from './payloads.js';
 import { filters, segment, shared } from './topics.js';
 
@@ -26,7 +26,12 @@ export interface IngesterOptions extends Pick<BrokerOptions, 'username' | 'passw
   intervals?: boolean;
   /** After a record could not be made durable, wait this long before asking the broker to send it again (default 5 s). */
   retryDelayMs?: number;
-  /** Interval batches the writer may have queued before the ingester stops reading from the broker (default 8). */
+  /**
+   * Interval batches the writer may have queued; beyond that, live interval samples are dropped (and
+   * counted) instead of queued (default 32, 160,000 points at the writer's default batch size). Reading from the broker never pauses: Mosquitto drops
+   * messages, records included, for a client whose queue is full, and sends a dropped record again
+   * only at the next reconnection. A dropped sample is not lost: the run's record carries it.
+   */
   maxQueuedBatches?: number;
   /** One line per event (rejected payloads with their reason, connection changes); never a password. */
   log?: (line: string) => void;
@@ -40,6 +45,8 @@ export interface IngestStats {
   /** Interval messages and the samples in them. */
   intervalMessages: number;
   samples: number;
+  /** Live samples dropped while the writer was backed up (the records carry them). */
+  samplesDropped: number;
   /** Payloads refused (logged with the reason and acknowledged). */
   invalid: number;
   /** Records that were neither in the database nor the spool after a flush: not acknowledged, the broker sends them again. */
@@ -69,7 +76,8 @@ interface IngesterEvents {
  * nothing: every point has the same series and timestamp, so InfluxDB overwrites it.
  */
 export class Ingester extends EventEmitter<IngesterEvents> {
-  readonly stats: IngestStats = { records: 0, recordPoints: 0, intervalMessages: 0, samples: 0, invalid: 0, retried: 0 };
+  readonly stats: IngestStats = { records: 0, recordPoints: 0, intervalMessages: 0, samples: 0, samplesDropped: 0, invalid: 0, retried: 0 };
+  private dropping = false;
   private connection: BrokerConnection | null = null;
   /** Set before the first CONNACK: a resumed session may deliver before `connectBroker` resolves. */
   private mqtt: MqttClient | null = null;
@@ -111,14 +119,7 @@ export class Ingester extends EventEmitter<IngesterEvents> {
     const group = segment('share group', o.group ?? DEFAULT_SHARE_GROUP);
     this.connection = await connectBroker(url, {
       clientId: o.clientId,
-      ...(o.username !== undefined ? { username: o.username } : {}),
-      ...(o.password !== undefined ? { password: o.password } : {}),
-      ...(o.ca ? { ca: o.ca } : {}),
-      ...(o.cert ? { cert: o.cert } : {}),
-      ...(o.key ? { key: o.key } : {}),
-      ...(o.reconnect ? { reconnect: o.reconnect } : {}),
-      ...(o.keepaliveSeconds ? { keepaliveSeconds: o.keepaliveSeconds } : {}),
-      ...(o.firstConnectTimeoutMs !== undefined ? { firstConnectTimeoutMs: o.firstConnectTimeoutMs } : {}),
+      ...brokerAccess(o),
       clean: false,
       sessionExpirySeconds: o.sessionExpirySeconds ?? 7 * 24 * 3600,
       log: this.log,
@@ -135,12 +136,6 @@ export class Ingester extends EventEmitter<IngesterEvents> {
         client.on('message', (topic, message, packet) => {
           if (packet.qos === 0) this.intervalsMessage(topic, message);
         });
-        // Backpressure: stop reading from the broker while the writer has too many batches queued.
-        const max = o.maxQueuedBatches ?? 8;
-        client.handleMessage = (_packet, callback) => {
-          if (this.opts.writer.queuedBatches <= max) return callback();
-          void this.opts.writer.idle().then(() => callback(), () => callback());
-        };
       },
     });
     const conn = this.connection;
@@ -217,7 +212,17 @@ export class Ingester extends EventEmitter<IngesterEvents> {
       this.invalid(parsed);
       return;
     }
-    if (parsed.message.kind === 'intervals') this.writeIntervals(parsed.message.payload);
+    if (parsed.message.kind !== 'intervals') return;
+    const max = this.opts.maxQueuedBatches ?? 32;
+    if (this.opts.writer.queuedBatches > max) {
+      this.stats.samplesDropped += parsed.message.payload.samples.length;
+      if (!this.dropping) this.log(`InfluxDB is behind (${this.opts.writer.queuedBatches} batches queued): dropping live interval samples until it catches up; the records carry them`);
+      this.dropping = true;
+      return;
+    }
+    if (this.dropping) this.log(`InfluxDB caught up; ${this.stats.samplesDropped} live samples dropped so far`);
+    this.dropping = false;
+    this.writeIntervals(parsed.message.payload);
   }
 
   private writeIntervals(p: RunIntervals): void {

@@ -106,6 +106,10 @@ export const CommandState = z.object({
   reason: z.string().max(4096).nullable(),
   /** Runs it produced so far (their records arrive on `runs/<runId>/record`). */
   runIds: z.array(Segment).max(1024),
+  /** `done`/`failed`: results of those runs by status (added within v1, optional). */
+  results: z.object({ ok: z.number().int().nonnegative(), failed: z.number().int().nonnegative(), notRun: z.number().int().nonnegative() }).optional(),
+  /** The boards the command ran on (added within v1, optional). */
+  devices: z.array(DeviceUri).max(64).optional(),
 });
 export type CommandState = z.infer<typeof CommandState>;
 

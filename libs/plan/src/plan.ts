@@ -14,7 +14,7 @@ export const Ref = z.strictObject({
   firmware: z
     .partialRecord(chip, z.string().min(1))
     .optional()
-    .describe('firmware image per chip, a file name relative to the agent\'s firmware directory (never a command)'),
+    .describe("firmware image per chip: a file name in the agent's --firmware-dir (MQTT) or the nightly's --firmware-dir, default the plan file's directory (local); never a command"),
 });
 
 export const NightlyPlan = z

@@ -1,6 +1,9 @@
+import { existsSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { parsePlan, readIdfBle, runBench, planDevices, runV1Bench, type Progress } from '@espbench/runner';
 import { parseDeviceUri } from '@espbench/link';
+import { descriptorLabels, readFirmwareImage } from '@espbench/firmware';
+import { flashBoards, FlashError } from '@espbench/flash';
 import { parseLabels, SCENARIOS, type RunRecord } from '@espbench/schema';
 import { RunPublisher } from '@espbench/influx';
 import { LocalStore, newRunId, resolveResultsDir } from '@espbench/store';
@@ -34,6 +37,9 @@ interface RunFlags extends InfluxFlags {
   duration: number;
   pause: number;
   attachTimeout?: number;
+  flash?: string;
+  espflash?: string;
+  reset?: boolean;
 }
 
 export function registerRun(program: Command): void {
@@ -61,7 +67,10 @@ export function registerRun(program: Command): void {
     .option('--ble-mtu <bytes>', 'protocol-v1 BLE scenarios: ATT MTU to ask for (23-517)', parsePositiveInt('--ble-mtu'))
     .option('--ble-interval <ms>', 'protocol-v1 BLE scenarios: connection interval to ask for, ms (7.5-4000)', parsePositiveNumber('--ble-interval'))
     .option('--idf-ble', "read ESP-IDF's BLE throughput example output (Notify Bit rate = ...) from the device instead; --duration is how many seconds of it to take")
-    .option('--attach-timeout <s>', 'how long to wait for the board\'s first "Testing download..." (default: 3 x (duration + 5) + pause + 60)', parsePositiveNumber('--attach-timeout'));
+    .option('--attach-timeout <s>', 'how long to wait for the board\'s first "Testing download..." (default: 3 x (duration + 5) + pause + 60)', parsePositiveNumber('--attach-timeout'))
+    .option('--flash <image>', 'first flash this image (ELF, or a .bin from espflash save-image) to every serial --device with espflash')
+    .option('--espflash <path>', 'the espflash --flash runs (default: espflash on PATH)')
+    .option('--reset', 'reset each serial board into its application (DTR/RTS, as espflash does after flashing) before attaching, so the run starts from a fresh boot; exec:, tcp://, sim: and pty devices cannot be reset and are measured as they run, with a warning');
   addInfluxOptions(cmd)
     .addHelpText(
       'after',
@@ -74,6 +83,8 @@ Examples:
   espbench run -d /dev/ttyACM0 --influx http://localhost:8086   # publish live to InfluxDB
   espbench run -d /dev/ttyACM0 --peer /dev/ttyACM1 --host-ip 192.168.1.20 --coex wifi-tcp-upload+ble-notify
   espbench run -d 'exec:cat client.log' --idf-ble --duration 10
+  espbench run -d /dev/ttyACM0 --reset -n 3                 # from a fresh boot
+  espbench run -d /dev/ttyACM0 --flash target/riscv32imc-unknown-none-elf/release/embassy_wifi_bench
 
 The board must run esp-hal's qa-test embassy_wifi_bench built with HOST_IP set to this machine.
 Each device gets its own run record (and run id) in the store.
@@ -91,6 +102,8 @@ async function run(flags: RunFlags): Promise<number> {
   const labels = parseLabels(flags.label);
   planDevices(flags.device, flags.duration, flags.pause); // bad device URIs fail before anything starts
   if (new Set(flags.device).size !== flags.device.length) throw new UsageError('the same --device is given twice');
+  const flashed = await flashFirst(flags, labels);
+  if (flashed !== EXIT.ok) return flashed;
   const store = new LocalStore(resolveResultsDir(flags.results));
   const target = influxTarget(flags);
   const err = process.stderr;
@@ -143,6 +156,8 @@ async function run(flags: RunFlags): Promise<number> {
       signal: abort.signal,
       newRunId: () => newRunId(),
       version: VERSION,
+      reset: flags.reset,
+      onWarning: (line) => warn(`espbench: warning: ${line}`),
       onProgress,
       onSample: publisher ? (sample) => publisher.sample(sample) : undefined,
       onResult: publisher ? (result) => publisher.result(result) : undefined,
@@ -193,6 +208,8 @@ async function runV1(flags: RunFlags): Promise<number> {
   // BLE runs need no host address: the boards talk to each other.
   const hostIp = flags.hostIp ?? (flags.listen !== '0.0.0.0' && flags.listen !== '::' ? flags.listen : allSims || !wifi ? '127.0.0.1' : null);
   if (!hostIp) throw new UsageError('--host-ip is needed: the address of this machine the board can reach (ip -4 addr), or --listen that address');
+  const flashed = await flashFirst(flags, labels);
+  if (flashed !== EXIT.ok) return flashed;
   const store = new LocalStore(resolveResultsDir(flags.results));
   const target = influxTarget(flags);
   const err = process.stderr;
@@ -228,6 +245,8 @@ async function runV1(flags: RunFlags): Promise<number> {
       signal: abort.signal,
       runId: newRunId(),
       version: VERSION,
+      reset: flags.reset,
+      onWarning: (line) => err.write(`espbench: warning: ${line}\n`),
       onProgress: (p) => {
         if (p.last) log(`  ${p.device} [${p.iteration}/${p.iterations}] ${p.last}`);
       },
@@ -260,13 +279,15 @@ async function runIdf(flags: RunFlags): Promise<number> {
   if (flags.device.length !== 1) throw new UsageError('--idf-ble reads one --device');
   if (flags.scenario.length || flags.coex.length || flags.peer) throw new UsageError('--idf-ble takes no --scenario, --coex or --peer: the example decides what it runs');
   parseDeviceUri(flags.device[0]!);
+  const flashed = await flashFirst(flags, labels);
+  if (flashed !== EXIT.ok) return flashed;
   const store = new LocalStore(resolveResultsDir(flags.results));
   const abort = new AbortController();
   const onSigint = () => abort.abort();
   process.on('SIGINT', onSigint);
   let outcome;
   try {
-    outcome = await readIdfBle({ device: flags.device[0]!, durationS: flags.duration, attachTimeoutS: flags.attachTimeout ?? 60, labels, runId: newRunId(), version: VERSION, signal: abort.signal });
+    outcome = await readIdfBle({ device: flags.device[0]!, durationS: flags.duration, attachTimeoutS: flags.attachTimeout ?? 60, labels, runId: newRunId(), version: VERSION, signal: abort.signal, reset: flags.reset, onWarning: (line) => process.stderr.write(`espbench: warning: ${line}\n`) });
   } finally {
     process.off('SIGINT', onSigint);
   }
@@ -286,4 +307,50 @@ async function runIdf(flags: RunFlags): Promise<number> {
   if (record.error) process.stderr.write(`espbench: ${record.device.uri}: ${record.error}\n`);
   if (abort.signal.aborted) return EXIT.interrupted;
   return record.status === 'ok' ? EXIT.ok : EXIT.failed;
+}
+
+/**
+ * --flash: writes the image to every serial --device with the user's espflash (@espbench/flash) before
+ * the run. Exit 2 when espflash is missing, the image is unusable or built for another chip, 1 when
+ * connecting or flashing fails, 130 when interrupted; EXIT.ok to go on measuring.
+ */
+/**
+ * With --flash: tag the run with what the image says it is (the app descriptor: firmware, ref, build,
+ * elf_sha256; a --label given by the user wins), then write it to every board.
+ */
+async function flashFirst(flags: RunFlags, labels: Record<string, string>): Promise<number> {
+  if (flags.flash === undefined) {
+    if (flags.espflash !== undefined) throw new UsageError('--espflash is the espflash that --flash runs: add --flash <image>');
+    return EXIT.ok;
+  }
+  const ports = flags.device.map((uri) => {
+    const spec = parseDeviceUri(uri);
+    if (spec.kind !== 'serial') throw new UsageError(`--flash writes to serial boards, and ${uri} is not one (${spec.kind}: devices have nothing to flash): drop --flash, or give the board's serial port, e.g. /dev/ttyACM0`);
+    return spec.path;
+  });
+  // A missing file is left to flashBoards, whose message says what to give instead.
+  if (existsSync(flags.flash)) {
+    const identity = descriptorLabels(await readFirmwareImage(flags.flash));
+    for (const [key, value] of Object.entries(identity)) if (!(key in labels)) labels[key] = value;
+  }
+  const abort = new AbortController();
+  const onSignal = () => (abort.signal.aborted ? process.exit(EXIT.interrupted) : abort.abort());
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const display = flags.quiet || flags.json ? 'none' : process.stderr.isTTY ? 'tty' : 'lines';
+    await flashBoards({ ports, image: flags.flash, ...(flags.espflash ? { espflash: flags.espflash } : {}), signal: abort.signal, display });
+    return EXIT.ok;
+  } catch (err) {
+    if (abort.signal.aborted) {
+      process.stderr.write('espbench: interrupted while flashing: flash the board again before measuring it\n');
+      return EXIT.interrupted;
+    }
+    if (!(err instanceof FlashError)) throw err;
+    process.stderr.write(`espbench: ${err.message}\n`);
+    return err.kind === 'connect' || err.kind === 'failed' ? EXIT.failed : EXIT.usage;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
 }
