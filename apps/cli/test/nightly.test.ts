@@ -48,7 +48,10 @@ describe('espbench nightly (local dispatch)', () => {
     const slower = await espbench(['nightly', '--plan', plan(dir, 'n2', 800_000), '--listen', '127.0.0.1', '--results', results], { timeoutMs: 90_000 });
     expect(slower.code, slower.stderr).toBe(1);
     expect(slower.stdout).toMatch(/^nightly\.n2\.esp32c3\s+ok\s+3\s+0\s+3 slower/m);
-    expect(slower.stdout).toMatch(/^slower: nightly\.n2\.esp32c6 wifi-tcp-upload on lab: 78\d\.\d KiB\/s/m);
+    // 800,000 B/s is 781.25 KiB/s; a loaded machine measures a little less.
+    const c6 = /^slower: nightly\.n2\.esp32c6 wifi-tcp-upload on lab: (\d+\.\d) KiB\/s/m.exec(slower.stdout);
+    expect(c6, slower.stdout).not.toBeNull();
+    expect(Math.abs(Number(c6![1]) / 781.25 - 1)).toBeLessThan(0.03);
   }, 200_000);
 
   it("tags each run with its plan image's app descriptor (a simulated board is not flashed)", async () => {

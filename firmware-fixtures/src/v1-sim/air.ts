@@ -46,8 +46,9 @@ export async function lookupPeripheral(dir: string, address: string): Promise<nu
  * Frames on an air connection: u8 type, u16 big-endian body length, body. The central opens with HELLO
  * (JSON), the peripheral answers ACCEPT (JSON, the negotiated link) or REJECT (JSON reason); then both send
  * CAPACITY (JSON `{"cap": bytes/s}`) whenever their own capacity changes, the sender sends DATA frames
- * (one per packet, body = payload), and whoever ends the run first sends END before closing. A connection
- * that closes without END is a dropped link.
+ * (one per packet, body = payload), and whoever ends the run first sends END before closing (a sender's
+ * END carries JSON `{"ms": its transfer time}`, which the receiver reports as its own). A connection that
+ * closes without END is a dropped link.
  */
 export const FRAME = {
   hello: 0x48,

@@ -1,7 +1,8 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it, type TestContext } from 'vitest';
+import { airFile } from './air.js';
 import { V1SimProcess } from './driver.js';
 import { startTcpStub } from './host-stub.js';
 import { bleLinkModel } from './link-model.js';
@@ -26,6 +27,17 @@ async function pair(dutUri: string, peerUri: string, cleanup: Cleanup) {
   const [dutReady, peerReady] = await Promise.all([dut.next('ready'), peer.next('ready')]);
   const address = (m: Message): string => (m.ble as { address: string }).address;
   return { air, dut, peer, dutAddress: address(dutReady.message), peerAddress: address(peerReady.message) };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls until `done()` (a loaded machine may take a while to deliver the last events); throws after `timeoutMs`. */
+async function until(done: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!done()) {
+    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(20);
+  }
 }
 
 const within = (value: number, expected: number, fraction: number): void => {
@@ -56,6 +68,8 @@ describe.concurrent('BLE between two simulator processes', () => {
     const intervals = peer.messages.filter((m) => m.type === 'interval' && m.id === 'b1');
     expect(intervals.reduce((sum, m) => sum + (m.bytes as number), 0)).toBe(receiver.message.bytes);
     await Promise.all([dut.next('ready', undefined, 5000, 2), peer.next('ready', undefined, 5000, 2)]);
+    // The peripheral removes its registration asynchronously once connected.
+    await until(() => readdirSync(air).length === 0, 'an empty air registry', 5000).catch(() => {});
     expect(readdirSync(air)).toEqual([]);
   });
 
@@ -85,9 +99,10 @@ describe.concurrent('BLE between two simulator processes', () => {
   });
 
   it('a central refused by a peripheral running another scenario: error connect-failed', async ({ onTestFinished }) => {
-    const { dut, peer, dutAddress } = await pair('sim:esp32c6?fw=v1&boot=0&ip=127.0.0.67', 'sim:esp32c3?fw=v1&boot=0&ip=127.0.0.68', onTestFinished);
+    const { air, dut, peer, dutAddress } = await pair('sim:esp32c6?fw=v1&boot=0&ip=127.0.0.67', 'sim:esp32c3?fw=v1&boot=0&ip=127.0.0.68', onTestFinished);
     dut.send({ type: 'run', id: 'x', scenario: 'ble-write', role: 'peripheral', duration_ms: 1000 });
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    // The central must find it advertising (not time out scanning), however slow the machine.
+    await until(() => existsSync(airFile(air, dutAddress)), 'the peripheral to advertise', 5000);
     peer.send({ type: 'run', id: 'x', scenario: 'ble-notify', role: 'central', peer: dutAddress, duration_ms: 1000 });
     expect((await peer.next('error', 'x')).message).toMatchObject({ code: 'connect-failed', message: expect.stringContaining('ble-write') });
     dut.send({ type: 'stop' });
@@ -104,7 +119,7 @@ describe('coexistence on one board', () => {
       'sim:esp32c3?fw=v1&boot=0&ip=127.0.0.70',
       onTestFinished,
     );
-    dut.send({ type: 'run', id: 'tcp', scenario: 'wifi-tcp-upload', duration_ms: 4000, host: { ip: '127.0.0.1', port: sink.port } });
+    dut.send({ type: 'run', id: 'tcp', scenario: 'wifi-tcp-upload', duration_ms: 5000, host: { ip: '127.0.0.1', port: sink.port } });
     await dut.next('start', 'tcp');
     await new Promise((resolve) => setTimeout(resolve, 300));
     const link = { phy: '2M', mtu: 247, conn_interval_ms: 7.5 };
@@ -112,21 +127,45 @@ describe('coexistence on one board', () => {
     dut.send({ type: 'run', id: 'ble', scenario: 'ble-notify', role: 'peripheral', duration_ms: 2000, ...link });
     const bleStart = await dut.next('start', 'ble');
     const [bleReceiver, bleSender] = await Promise.all([peer.next('result', 'ble', 6000), dut.next('result', 'ble', 6000)]);
-    const tcpResult = await dut.next('result', 'tcp', 6000);
+    const tcpResult = await dut.next('result', 'tcp', 10_000);
     await dut.next('ready', undefined, 5000, 2);
 
     const bleAlone = model('2M', 244, 7.5);
     within(rateOf(bleReceiver.message), bleAlone * 0.3, 0.02);
     within(rateOf(bleSender.message), bleAlone * 0.3, 0.02);
 
-    // Host-side TCP rate in the windows with and without the BLE run (100 ms margins).
-    const conn = sink.connections[0]!;
-    const rateIn = (from: number, to: number): number =>
-      (conn.rxLog.filter(([t]) => t > from && t <= to).reduce((sum, [, n]) => sum + n, 0) * 1000) / (to - from);
-    within(rateIn(bleStart.at + 100, bleSender.at - 100), 700_000, 0.02);
-    within(rateIn(bleSender.at + 100, tcpResult.at - 100), 1_000_000, 0.03);
     // The device's own count: full rate outside the BLE run, 70 % during it.
     const bleMs = bleSender.message.ms as number;
-    within(tcpResult.message.bytes as number, 1_000_000 * (4 - bleMs / 1000) + 700_000 * (bleMs / 1000), 0.02);
+    within(tcpResult.message.bytes as number, 1_000_000 * (5 - bleMs / 1000) + 700_000 * (bleMs / 1000), 0.02);
+    // Its per-second samples: the DUT prints them in order with the BLE run's start and result, so a sample whose
+    // second began after the BLE start and ended before its result was taken entirely at 70 %, one whose second
+    // began after the result at the full rate.
+    const order = dut.received.map((r) => r.message);
+    const bleStartAt = order.indexOf(bleStart.message);
+    const bleEndAt = order.indexOf(bleSender.message);
+    const samples = order.flatMap((m, i) => (m.type === 'interval' && m.id === 'tcp' ? [{ i, t: m.t_ms as number, bytes: m.bytes as number }] : []));
+    const during: number[] = [];
+    const after: number[] = [];
+    samples.forEach((sample, k) => {
+      const prev = samples[k - 1];
+      const rate = (sample.bytes * 1000) / (sample.t - (prev?.t ?? 0));
+      if (prev && prev.i > bleStartAt && sample.i < bleEndAt) during.push(rate);
+      if (prev && prev.i > bleEndAt) after.push(rate);
+    });
+    expect(during.length).toBeGreaterThan(0);
+    expect(after.length).toBeGreaterThan(0);
+    for (const rate of during) within(rate, 700_000, 0.02);
+    for (const rate of after) within(rate, 1_000_000, 0.02);
+
+    // On the wire: the host receives every byte, at about 70 % during the BLE run and the full rate after it.
+    // Windows keep 200 ms off the messages' arrival times, and the tolerance is loose: this process sees the
+    // bytes and the messages late when the machine is busy. The precise figures are the samples above.
+    const conn = sink.connections[0]!;
+    await until(() => conn.closedAt !== null, 'the host to see the TCP connection close');
+    expect(conn.rxBytes).toBe(tcpResult.message.bytes);
+    const rateIn = (from: number, to: number): number =>
+      (conn.rxLog.filter(([t]) => t > from && t <= to).reduce((sum, [, n]) => sum + n, 0) * 1000) / (to - from);
+    within(rateIn(bleStart.at + 200, bleSender.at - 200), 700_000, 0.1);
+    within(rateIn(bleSender.at + 200, tcpResult.at - 200), 1_000_000, 0.1);
   });
 });

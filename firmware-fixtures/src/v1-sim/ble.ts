@@ -20,6 +20,8 @@ export const MIN_ADVERTISE_MS = 10_000;
 /** A central re-reads the air registry this often until it finds its peer. */
 export const SCAN_RETRY_MS = 20;
 const HANDSHAKE_TIMEOUT_MS = 2000;
+/** How long a receiver whose duration is up waits for its sender's END before it reports by its own clock. */
+export const END_WAIT_MS = 500;
 
 export interface BleLink {
   phy: BlePhy;
@@ -49,7 +51,12 @@ export class BleRun extends Run {
   private peerCap: number | null = null;
   private bucket: RateBucket | null = null;
   private dataFrame: Buffer | null = null;
+  /** Packets sent (sender) or received (receiver). */
   private packets = 0;
+  /** Receiver: packets received by its own deadline, reported if the sender's END never comes. */
+  private packetsByDeadline = 0;
+  private countToDeadline = false;
+  private endWaitTimer: NodeJS.Timeout | undefined;
   private waitingForDrain = false;
   private pumpTimer: NodeJS.Timeout | undefined;
   private advertiseTimer: NodeJS.Timeout | undefined;
@@ -310,7 +317,9 @@ export class BleRun extends Run {
           this.dataSeen = true;
           this.rebaseStart();
         }
-        if (this.env.clock() <= this.deadlineMs) this.packets++;
+        // Everything the sender sent counts once its END (with its own duration) arrives; see onDeadline().
+        this.packets++;
+        if (this.env.clock() <= this.deadlineMs) this.packetsByDeadline++;
         break;
       case FRAME.capacity: {
         const cap = parseJsonBody(body)?.cap;
@@ -322,7 +331,9 @@ export class BleRun extends Run {
         break;
       }
       case FRAME.end:
-        if (this.state === 'running') this.peerEnded();
+        // A receiver takes the transfer's duration from the sender: the loopback air and two busy processes add
+        // latency to the first and last packets that a real link would not, so its own clock would misstate it.
+        if (this.state === 'running') this.peerEnded(this.isSender ? undefined : senderMs(body));
         else this.stop();
         break;
     }
@@ -367,8 +378,33 @@ export class BleRun extends Run {
     this.sendCapacity();
   }
 
+  /**
+   * A receiver's duration is up. Its sender (whose start was earlier) has reached its own deadline too, but
+   * under load its last packets and END can be late: wait a little for END, which carries the sender's `ms`,
+   * and report everything it sent; without END, report what arrived by our own deadline.
+   */
+  protected override onDeadline(): void {
+    if (this.isSender || !this.socket || this.socket.destroyed) {
+      super.onDeadline();
+      return;
+    }
+    this.endWaitTimer = setTimeout(() => {
+      if (this.state !== 'running') return;
+      this.countToDeadline = true;
+      super.onDeadline();
+    }, END_WAIT_MS);
+  }
+
+  private get countedPackets(): number {
+    return this.countToDeadline ? this.packetsByDeadline : this.packets;
+  }
+
   protected counted(): number {
-    return this.packets * (this.link?.payload ?? 0);
+    return this.countedPackets * (this.link?.payload ?? 0);
+  }
+
+  protected override catchUp(): void {
+    if (this.isSender) this.pump();
   }
 
   protected details(): Record<string, unknown> {
@@ -377,7 +413,7 @@ export class BleRun extends Run {
       phy: link?.phy ?? this.spec.phy,
       mtu: link?.mtu ?? this.spec.mtu,
       conn_interval_ms: link?.connIntervalMs ?? this.spec.connIntervalMs,
-      packets: this.packets,
+      packets: this.countedPackets,
       payload: link?.payload ?? this.spec.payload ?? this.spec.mtu - 3,
       rssi: this.env.bleRssi,
     };
@@ -385,6 +421,7 @@ export class BleRun extends Run {
 
   protected finishIo(atDeadline: boolean): void {
     clearTimeout(this.pumpTimer);
+    clearTimeout(this.endWaitTimer);
     const { socket, bucket, link } = this;
     if (this.isSender && atDeadline && bucket && link && !this.waitingForDrain) {
       bucket.refill(this.deadlineMs, false);
@@ -392,7 +429,8 @@ export class BleRun extends Run {
     }
     this.stopAdvertising();
     if (socket && !socket.destroyed) {
-      socket.end(encodeFrame(FRAME.end));
+      const endMs = atDeadline ? this.deadlineMs : this.env.clock();
+      socket.end(this.isSender ? jsonFrame(FRAME.end, { ms: this.elapsedMs(endMs) }) : encodeFrame(FRAME.end));
       this.closeTimer = setTimeout(() => socket.destroy(), 1000);
       this.closeTimer.unref();
     }
@@ -400,6 +438,7 @@ export class BleRun extends Run {
 
   protected teardown(): void {
     clearTimeout(this.pumpTimer);
+    clearTimeout(this.endWaitTimer);
     clearTimeout(this.advertiseTimer);
     clearTimeout(this.handshakeTimer);
     clearTimeout(this.closeTimer);
@@ -418,6 +457,7 @@ export class BleRun extends Run {
 
   protected halt(): void {
     clearTimeout(this.pumpTimer);
+    clearTimeout(this.endWaitTimer);
     clearTimeout(this.advertiseTimer);
     clearTimeout(this.handshakeTimer);
     this.socket?.pause();
@@ -430,4 +470,10 @@ export class BleRun extends Run {
     this.registeredPort = null;
     if (port !== null) this.env.cleanup(unregisterPeripheral(this.env.airDir, this.env.bleAddress, port));
   }
+}
+
+/** The `ms` of a sender's END frame, if it has one. */
+function senderMs(body: Buffer): number | undefined {
+  const ms = body.length > 0 ? parseJsonBody(body)?.ms : undefined;
+  return typeof ms === 'number' && Number.isFinite(ms) && ms >= 0 ? ms : undefined;
 }

@@ -74,6 +74,12 @@ export abstract class Run {
   /** The radio's airtime share changed. */
   abstract setShare(share: number): void;
 
+  /**
+   * Before an interval sample: a sender moves what was due by now. After the event loop was held up (a loaded
+   * machine) the sample's timer can run before the pacer's, which would count bytes only up to the hold-up.
+   */
+  protected catchUp(): void {}
+
   launch(): void {
     this.begin().catch((err: unknown) => {
       if (this.state === 'ended' || this.controller.signal.aborted) return;
@@ -138,17 +144,29 @@ export abstract class Run {
   private armTimers(): void {
     this.scheduleInterval();
     this.deadlineTimer = setTimeout(() => {
-      if (this.state !== 'running') return;
-      this.finishIo(true);
-      this.complete(this.deadlineMs);
+      if (this.state === 'running') this.onDeadline();
     }, Math.max(0, this.deadlineMs - this.env.clock()));
   }
 
-  /** The peer ended the transfer cleanly (TCP FIN from the host, BLE END from the peer board). */
-  protected peerEnded(): void {
+  /** `duration_ms` is up: stop moving data (moving what was due by the deadline) and report. */
+  protected onDeadline(): void {
+    this.finishIo(true);
+    this.complete(this.deadlineMs);
+  }
+
+  /**
+   * The peer ended the transfer cleanly (TCP FIN from the host, BLE END from the peer board). `peerMs`: how
+   * long the transfer lasted by the peer's account (a BLE sender's), used instead of our own clock.
+   */
+  protected peerEnded(peerMs?: number): void {
     if (this.state !== 'running') return;
     this.finishIo(false);
-    this.complete(this.env.clock());
+    this.complete(peerMs === undefined ? this.env.clock() : this.startMs + peerMs);
+  }
+
+  /** `ms` of a result ending at `endMs`. */
+  protected elapsedMs(endMs: number): number {
+    return Math.max(0, Math.round(Math.min(endMs, this.deadlineMs) - this.startMs));
   }
 
   protected complete(endMs: number): void {
@@ -157,7 +175,7 @@ export abstract class Run {
     this.state = 'ended';
     this.clearTimers();
     const bytes = wasRunning ? this.counted() : 0;
-    const ms = wasRunning ? Math.max(0, Math.round(Math.min(endMs, this.deadlineMs) - this.startMs)) : 0;
+    const ms = wasRunning ? this.elapsedMs(endMs) : 0;
     if (wasRunning && (ms > this.lastIntervalMs || bytes > this.lastIntervalBytes)) {
       this.sendInterval(Math.max(ms, this.lastIntervalMs), bytes);
     }
@@ -182,6 +200,7 @@ export abstract class Run {
     this.intervalTimer = setTimeout(
       () => {
         if (this.state !== 'running') return;
+        this.catchUp();
         // Timers may fire a fraction of a millisecond early on the monotonic clock: never report less.
         this.sendInterval(Math.max(nominal, Math.round(this.env.clock() - this.startMs)), this.counted());
         this.scheduleInterval();

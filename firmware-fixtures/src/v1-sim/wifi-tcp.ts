@@ -1,5 +1,6 @@
 import type net from 'node:net';
 import { IO_BUFFER_SIZE, CONNECT_TIMEOUT_MS } from '../wifi-bench-sim/firmware.js';
+import { DRY_GRACE_MS } from '../wifi-bench-sim/pacers.js';
 import { connectBoardSocket, type BoardSocket, type ConnectErrorName } from '../wifi-bench-sim/tcp.js';
 import { RateBucket } from './bucket.js';
 import { SIM_CHANNEL } from './options.js';
@@ -35,6 +36,11 @@ export class TcpWriter {
   }
 
   start(): void {
+    this.pump();
+  }
+
+  /** Writes what is due by now (unless waiting for 'drain'), as the next timer would. */
+  catchUp(): void {
     this.pump();
   }
 
@@ -98,7 +104,8 @@ export class TcpWriter {
 
 /**
  * Reads at a (changeable) rate through the firmware's 1024-byte buffer, pausing the socket whenever the
- * budget runs out. After a short read (the peer ran dry) idle credit is capped, as in the WiFi bench sim.
+ * budget runs out. After a short read (the peer ran dry) idle credit is capped beyond DRY_GRACE_MS, as in the
+ * WiFi bench sim.
  */
 export class TcpReader {
   total = 0;
@@ -146,7 +153,7 @@ export class TcpReader {
     }
     this.total += bytes;
     this.bucket.take(bytes);
-    this.bucket.refill(this.now(), !this.peerHadData);
+    this.bucket.refill(this.now(), !this.peerHadData, DRY_GRACE_MS);
     this.peerHadData = bytes >= IO_BUFFER_SIZE;
     return this.bucket.tokens >= MIN_READ_BUDGET ? true : this.hold();
   }
@@ -228,6 +235,10 @@ export class TcpRun extends Run {
 
   protected counted(): number {
     return this.role === 'sender' ? (this.writer?.total ?? 0) : (this.reader?.total ?? 0);
+  }
+
+  protected override catchUp(): void {
+    this.writer?.catchUp();
   }
 
   protected details(): Record<string, unknown> {

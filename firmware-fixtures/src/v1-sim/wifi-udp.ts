@@ -119,6 +119,10 @@ export class UdpUploadRun extends Run {
     return this.sent * this.payload;
   }
 
+  protected override catchUp(): void {
+    this.pump();
+  }
+
   protected details(): Record<string, unknown> {
     return { rssi: this.env.wifiRssi, channel: SIM_CHANNEL, sent: this.sent, payload: this.payload };
   }

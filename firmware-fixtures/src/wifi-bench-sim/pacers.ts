@@ -12,6 +12,12 @@ import { TokenBucket, bucketCapacity } from './token-bucket.js';
 const MIN_BUDGET = IO_BUFFER_SIZE / 2;
 /** After the deadline, reads still due by the deadline may take this long to arrive. */
 const CATCH_UP_GRACE_MS = 25;
+/**
+ * After a short read, this much of the wait for the next bytes is still credited in full. On loopback TCP
+ * under CPU load the next segment can take tens of milliseconds even from a host with megabytes queued
+ * (and this process may be slow to read it); a board on real WiFi would not see that gap.
+ */
+export const DRY_GRACE_MS = 100;
 const ZEROS = Buffer.alloc(IO_BUFFER_SIZE);
 
 interface PacerInit {
@@ -42,10 +48,11 @@ abstract class Pacer {
     return Math.min(this.init.clock(), this.init.deadlineMs);
   }
 
-  protected refill(at: number, capped: boolean): void {
+  /** `graceMs`: see TokenBucket.refill; a stall is never credited. */
+  protected refill(at: number, capped: boolean, graceMs = 0): void {
     const stalled = this.init.gate.freezes !== this.seenFreezes;
     this.seenFreezes = this.init.gate.freezes;
-    this.bucket.refill(at, capped || stalled);
+    this.bucket.refill(at, capped || stalled, stalled ? 0 : graceMs);
   }
 
   /** Budget level at which a paused pacer wakes up: half the bucket, so wake-ups stay ≥ ~2 ms apart. */
@@ -83,7 +90,8 @@ abstract class Pacer {
 /**
  * Reads at the paced rate; pauses the socket whenever the budget runs out. A full 1024-byte read means
  * the peer had data waiting, so the time since the previous read is credited in full even if the event
- * loop was slow to call us; only after a short read (the peer ran dry) is the credit capped.
+ * loop was slow to call us; only after a short read (the peer ran dry) is the credit capped, and only
+ * for a silence longer than DRY_GRACE_MS.
  */
 export class PacedReader extends Pacer {
   private mode: 'reading' | 'held' | 'catch-up' = 'reading';
@@ -109,7 +117,7 @@ export class PacedReader extends Pacer {
   finishAtDeadline(): void {
     if (this.done) return;
     clearTimeout(this.timer);
-    this.refill(this.init.deadlineMs, this.mode === 'reading' && !this.peerHadData);
+    this.refill(this.init.deadlineMs, this.mode === 'reading' && !this.peerHadData, DRY_GRACE_MS);
     if (this.bucket.tokens < MIN_BUDGET || this.socket.destroyed || this.socket.readableEnded) {
       this.finish();
       return;
@@ -136,7 +144,7 @@ export class PacedReader extends Pacer {
       return false;
     }
     if (this.init.gate.frozen) return this.hold();
-    this.refill(this.now(), !this.peerHadData);
+    this.refill(this.now(), !this.peerHadData, DRY_GRACE_MS);
     this.peerHadData = bytes >= IO_BUFFER_SIZE;
     return this.bucket.tokens >= MIN_BUDGET ? true : this.hold();
   }

@@ -25,6 +25,18 @@ describe('TokenBucket', () => {
     expect(bucket.tokens).toBeCloseTo(14_096);
   });
 
+  it('credits the first graceMs of a capped wait in full, and caps the rest', () => {
+    const bucket = new TokenBucket(1_000_000, 4096, 0);
+    bucket.refill(50, true, 100);
+    expect(bucket.tokens).toBeCloseTo(50_000);
+    bucket.refill(400, true, 100);
+    expect(bucket.tokens).toBeCloseTo(150_000);
+    bucket.refill(1000, true, 0);
+    expect(bucket.tokens).toBeCloseTo(150_000);
+    bucket.refill(1010, false, 100);
+    expect(bucket.tokens).toBeCloseTo(160_000);
+  });
+
   it('keeps the long-run rate exact when its own timers fire late', () => {
     // Spend a 1024-byte chunk whenever there is budget, waking 1 ms late each time.
     const bucket = new TokenBucket(1_000_000, 4096, 0);

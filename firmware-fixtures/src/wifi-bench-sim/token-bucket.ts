@@ -26,8 +26,14 @@ export class TokenBucket {
     return this.level;
   }
 
-  refill(nowMs: number, capped: boolean): void {
+  /**
+   * Credits the time since the last refill. `capped`: the other side was the bottleneck, so the level may not
+   * grow beyond the capacity (or beyond what it already holds), except that the first `graceMs` of that time
+   * are still credited in full.
+   */
+  refill(nowMs: number, capped: boolean, graceMs = 0): void {
     if (nowMs <= this.lastMs) return;
+    if (capped && graceMs > 0) this.refill(Math.min(nowMs, this.lastMs + graceMs), false);
     const next = this.level + ((nowMs - this.lastMs) * this.rateBytesPerS) / 1000;
     this.lastMs = nowMs;
     this.level = capped ? Math.min(next, Math.max(this.capacity, this.level)) : next;

@@ -104,7 +104,10 @@ describe('UdpSender', () => {
     expect(s.state, info).toBe('duration');
     expect(s.durationS).toBeCloseTo(2, 9);
     expect(s.errors).toBe(0);
-    expect(Math.abs(s.rateError), info).toBeLessThan(0.01);
+    // Within 2% as sent; and the pacing itself (what was sent plus credit a stalled loop had to drop)
+    // within 1%, so a loaded machine cannot hide a pacing error.
+    expect(Math.abs(s.rateError), info).toBeLessThan(0.02);
+    expect(Math.abs((s.bytes + s.spilledBytes) / (RATE * s.durationS) - 1), info).toBeLessThan(0.01);
     expect(r.lost, info).toBe(0);
     expect(r.uniqueDatagrams).toBe(s.datagrams);
     expect(r.bytes).toBe(s.bytes);
