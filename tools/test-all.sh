@@ -6,8 +6,9 @@ cd "$(dirname "$0")/.."
 
 # Real programs the tests drive: socat makes ptys, udevadm backs serial port listing, influxd is
 # the InfluxDB 1.x the writer and the dashboards are tested against, chromium opens the HTML report,
-# mosquitto is the MQTT broker (openssl makes its test certificates).
-declare -A pkg_for=([socat]=socat [udevadm]=udev [influxd]=influxdb [chromium]=chromium [mosquitto]=mosquitto [openssl]=openssl)
+# mosquitto is the MQTT broker (openssl makes its test certificates), iperf is iperf 2 (the host
+# peer of ESP-IDF's iperf firmware).
+declare -A pkg_for=([socat]=socat [udevadm]=udev [influxd]=influxdb [chromium]=chromium [mosquitto]=mosquitto [openssl]=openssl [iperf]=iperf)
 missing=()
 for cmd in "${!pkg_for[@]}"; do command -v "$cmd" >/dev/null 2>&1 || missing+=("${pkg_for[$cmd]}"); done
 if ((${#missing[@]})); then

@@ -32,3 +32,23 @@ export {
   type UdpSenderState,
   type UdpPeer,
 } from './udp-sender.js';
+export {
+  findIperf2,
+  startIperf2Server,
+  runIperf2Client,
+  parseIperf2Csv,
+  pickFreePort,
+  Iperf2Server,
+  Iperf2Error,
+  Iperf2MissingError,
+  Iperf2VersionError,
+  type Iperf2Binary,
+  type FindIperf2Options,
+  type Iperf2Endpoint,
+  type Iperf2Report,
+  type Iperf2UdpFields,
+  type Iperf2ServerOptions,
+  type Iperf2ServerEvents,
+  type Iperf2ClientOptions,
+  type Iperf2ClientResult,
+} from './iperf2.js';
