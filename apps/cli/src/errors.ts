@@ -19,6 +19,8 @@ const USER_ERRORS = new Set([
   'BrokerError',
   'TopicError',
   'RigConfigError',
+  'Iperf2MissingError',
+  'Iperf2VersionError',
   'FirmwareImageError',
   'FlashError',
 ]);

@@ -70,7 +70,7 @@ describe('espbench run --flash', () => {
       expect(record.device).toMatchObject({ uri: pty.path, ip: '127.0.0.31' });
       // Tagged with what the image says it is (its app descriptor), as `espbench inspect` shows it.
       const inspected = JSON.parse((await espbench(['inspect', c3Elf, '--json'])).stdout) as { projectName: string; version: string; buildDate: string; buildTime: string; fileSha256: string };
-      expect(record.labels).toMatchObject({ firmware: inspected.projectName, ref: inspected.version, elf_sha256: inspected.fileSha256 });
+      expect(record.labels).toMatchObject({ project: inspected.projectName, ref: inspected.version, elf_sha256: inspected.fileSha256 });
       expect(inspected.projectName).toBe('espbench-test');
       // The test image has no build time: no empty `build` label.
       expect(inspected.buildDate).toBe('');

@@ -45,7 +45,7 @@ describe('espbench inspect', () => {
       built: '2026-05-01 12:34:56',
       'esp-idf': 'v5.5.1',
       'elf sha256': SHA_HEX,
-      labels: `firmware=qa-test ref=v1.0.0 build=2026-05-01 12:34:56 elf_sha256=${SHA_HEX}`,
+      labels: `project=qa-test ref=v1.0.0 build=2026-05-01 12:34:56 elf_sha256=${SHA_HEX}`,
     });
   });
 

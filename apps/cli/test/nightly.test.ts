@@ -74,7 +74,7 @@ devices: { esp32c3: "sim:esp32c3?rate=300000&duration=0.3&pause=0.1&ip=127.0.0.7
     expect(r.code, r.stderr).toBe(0);
     const [runId] = JSON.parse(r.stdout).items[0].runIds as string[];
     const record = parseRunRecord(JSON.parse(readFileSync(join(results, `${runId}.json`), 'utf8')));
-    expect(record.labels).toMatchObject({ ref: 'main-1', plan: 'fw', firmware: 'espbench-test', firmware_image: 'c3-main.elf', elf_sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(record.labels).toMatchObject({ ref: 'main-1', plan: 'fw', project: 'espbench-test', firmware_image: 'c3-main.elf', elf_sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
     // An image that is not there: the item fails with the reason, nothing measured.
     writeFileSync(file, readFileSync(file, 'utf8').replace('c3-main.elf', 'c3-gone.elf'));
     const gone = await espbench(['nightly', '--plan', file, '--listen', '127.0.0.1', '--results', results, '--json'], { timeoutMs: 60_000 });

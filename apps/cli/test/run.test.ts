@@ -14,7 +14,7 @@ describe('espbench run (end to end)', () => {
     expect(r.code, r.stderr).toBe(0);
     const record = parseRunRecord(JSON.parse(r.stdout));
     expect(record.status).toBe('ok');
-    expect(record.labels).toEqual({ ref: 'v9.9.9' });
+    expect(record.labels).toEqual({ ref: 'v9.9.9', firmware: 'esp-hal' });
     expect(record.results.map((x) => x.scenario)).toEqual(['wifi-tcp-download', 'wifi-tcp-upload', 'wifi-tcp-updown']);
     for (const x of record.results) expect(x.hostKiBps).toBeGreaterThan(900);
     expect(existsSync(join(results, `${record.runId}.json`))).toBe(true);

@@ -174,13 +174,13 @@ function fields(d: AppDescriptor) {
 }
 
 /**
- * The labels a run gets from its firmware: `firmware` (project name), `ref` (version), `build`
+ * The labels a run gets from its firmware: `project` (project name; `firmware` names the family, esp-hal or esp-idf), `ref` (version), `build`
  * (`<date> <time>`), `elf_sha256`. Empty fields are left out. For an ELF, whose descriptor has no SHA,
  * `elf_sha256` is the file's own SHA-256, the value espflash writes into the image it flashes.
  */
 export function descriptorLabels(identity: FirmwareIdentity): Record<string, string> {
   const labels: Record<string, string> = {};
-  if (identity.projectName) labels.firmware = identity.projectName;
+  if (identity.projectName) labels.project = identity.projectName;
   if (identity.version) labels.ref = identity.version;
   const build = [identity.buildDate, identity.buildTime].filter(Boolean).join(' ');
   if (build) labels.build = build;

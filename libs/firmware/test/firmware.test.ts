@@ -244,7 +244,7 @@ describe('descriptorLabels', () => {
   it('gives firmware, ref, build and elf_sha256 with valid keys', () => {
     const id = parseFirmwareImage(appImage({ desc: descriptor({ projectName: 'qa-test', version: 'v1.0.0', date: '2026-05-01', time: '12:34:56', appElfSha256: SHA }) }), 'x.bin');
     const labels = descriptorLabels(id);
-    expect(labels).toEqual({ firmware: 'qa-test', ref: 'v1.0.0', build: '2026-05-01 12:34:56', elf_sha256: SHA_HEX });
+    expect(labels).toEqual({ project: 'qa-test', ref: 'v1.0.0', build: '2026-05-01 12:34:56', elf_sha256: SHA_HEX });
     for (const [k, v] of Object.entries(labels)) {
       expect(k).toMatch(LABEL_KEY);
       expect(typeof v).toBe('string');

@@ -26,6 +26,16 @@ export function isV1Sim(uri: string): boolean {
   return /^sim:[^?]*\?(.*&)?fw=v1(&|$)/.test(uri);
 }
 
+/** Path of the simulated ESP-IDF iperf console's entry (`sim:<chip>?fw=idf-iperf&...`). */
+export function idfIperfSimulatorEntry(): string {
+  return fileURLToPath(import.meta.resolve('@espbench/firmware-fixtures/idf-iperf-sim/main'));
+}
+
+/** `sim:` URIs with `fw=idf-iperf` run the simulated ESP-IDF iperf example console. */
+export function isIdfIperfSim(uri: string): boolean {
+  return /^sim:[^?]*\?(.*&)?fw=idf-iperf(&|$)/.test(uri);
+}
+
 /** Build (not open) the link for a device. `sim:` needs to know where the traffic server listens. */
 export function createLink(device: string | DeviceSpec, sim?: SimContext): LineLink {
   const spec = typeof device === 'string' ? parseDeviceUri(device) : device;
@@ -39,6 +49,9 @@ export function createLink(device: string | DeviceSpec, sim?: SimContext): LineL
     case 'sim': {
       const ctx = sim ?? { trafficHost: '127.0.0.1', portBase: 4321 };
       const simUri = spec.ip ? `${spec.uri}${spec.uri.includes('?') ? '&' : '?'}ip=${spec.ip}` : spec.uri;
+      if (isIdfIperfSim(spec.uri)) {
+        return new ProcessLink(spec.uri, 'sim', { file: process.execPath, args: [idfIperfSimulatorEntry(), simUri], display: `simulator ${spec.uri}` });
+      }
       if (isV1Sim(spec.uri)) {
         return new ProcessLink(spec.uri, 'sim', { file: process.execPath, args: [v1SimulatorEntry(), simUri], display: `simulator ${spec.uri}` });
       }

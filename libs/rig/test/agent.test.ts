@@ -104,7 +104,7 @@ describe('Agent', () => {
       expect(await o.final('good')).toMatchObject({ state: 'done', results: { ok: 3, failed: 0, notRun: 0 } });
       const { runs } = await new LocalStore(join(dir, 'rig-r')).list();
       const record = await new LocalStore(join(dir, 'rig-r')).get(runs[0]!.runId);
-      expect(record.labels).toMatchObject({ ref: 'v9', firmware: 'espbench-test', firmware_image: 'c3-good.elf', rig: 'rig-r', elf_sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+      expect(record.labels).toMatchObject({ ref: 'v9', project: 'espbench-test', firmware_image: 'c3-good.elf', rig: 'rig-r', elf_sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
     } finally {
       await o.conn.close();
       await agent.stop();

@@ -7,3 +7,5 @@ export * from './timeouts.js';
 export * from './v1/index.js';
 export * from './idf-ble.js';
 export * from './probe.js';
+export * from './idf-iperf.js';
+export * from './families.js';

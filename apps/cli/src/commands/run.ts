@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { Option, type Command } from 'commander';
-import { parsePlan, readIdfBle, runBench, planDevices, runV1Bench, type Progress } from '@espbench/runner';
+import { detectFamily, FAMILY_NAMES, familyOfSim, IDF_IPERF_SCENARIOS, parsePlan, readIdfBle, runBench, planDevices, runIdfIperf, runV1Bench, type FamilyName, type IdfIperfScenario, type Progress } from '@espbench/runner';
 import { parseDeviceUri } from '@espbench/link';
 import { descriptorLabels, readFirmwareImage } from '@espbench/firmware';
 import { flashBoards, FlashError } from '@espbench/flash';
@@ -40,6 +40,10 @@ interface RunFlags extends InfluxFlags {
   flash?: string;
   espflash?: string;
   reset?: boolean;
+  firmware?: FamilyName;
+  ssid?: string;
+  password?: string;
+  promptTimeout?: number;
 }
 
 export function registerRun(program: Command): void {
@@ -70,6 +74,10 @@ export function registerRun(program: Command): void {
     .option('--attach-timeout <s>', 'how long to wait for the board\'s first "Testing download..." (default: 3 x (duration + 5) + pause + 60)', parsePositiveNumber('--attach-timeout'))
     .option('--flash <image>', 'first flash this image (ELF, or a .bin from espflash save-image) to every serial --device with espflash')
     .option('--espflash <path>', 'the espflash --flash runs (default: espflash on PATH)')
+    .addOption(new Option('--firmware <family>', 'the firmware family on the board (default: from a sim: URI, --scenario, or what the board prints): esp-hal (the bench loop), espbench-v1, esp-idf (ESP-IDF\'s iperf example console)').choices([...FAMILY_NAMES]))
+    .option('--ssid <name>', 'esp-idf: the access point the board joins (or $ESPBENCH_WIFI_SSID)')
+    .option('--password <pw>', 'esp-idf: its password; prefer $ESPBENCH_WIFI_PASSWORD, which stays out of shell history')
+    .option('--prompt-timeout <s>', 'esp-idf: how long to wait for the console prompt', parsePositiveNumber('--prompt-timeout'), 20)
     .option('--reset', 'reset each serial board into its application (DTR/RTS, as espflash does after flashing) before attaching, so the run starts from a fresh boot; exec:, tcp://, sim: and pty devices cannot be reset and are measured as they run, with a warning');
   addInfluxOptions(cmd)
     .addHelpText(
@@ -84,6 +92,7 @@ Examples:
   espbench run -d /dev/ttyACM0 --peer /dev/ttyACM1 --host-ip 192.168.1.20 --coex wifi-tcp-upload+ble-notify
   espbench run -d 'exec:cat client.log' --idf-ble --duration 10
   espbench run -d /dev/ttyACM0 --reset -n 3                 # from a fresh boot
+  ESPBENCH_WIFI_PASSWORD=... espbench run -d /dev/ttyUSB0 --firmware esp-idf --ssid lab-ap --host-ip 192.168.1.20 -n 5
   espbench run -d /dev/ttyACM0 --flash target/riscv32imc-unknown-none-elf/release/embassy_wifi_bench
 
 The board must run esp-hal's qa-test embassy_wifi_bench built with HOST_IP set to this machine.
@@ -97,9 +106,14 @@ Exit status: 0 all results ok, 1 a result or the run failed, 2 bad input, 130 in
 
 async function run(flags: RunFlags): Promise<number> {
   if (flags.idfBle) return runIdf(flags);
+  flags.firmware = await chooseFamily(flags);
+  if (flags.firmware === 'esp-idf') return runIdfIperfCli(flags);
+  if (flags.firmware === 'espbench-v1' && !flags.scenario.length && !flags.coex.length) {
+    throw new UsageError(`${flags.device[0]} runs protocol-v1 firmware: say what to measure with --scenario NAME (or --coex wifi+ble); see docs/protocol-v1.md`);
+  }
   if (flags.scenario.length || flags.coex.length) return runV1(flags);
   if (flags.peer || flags.hostIp) throw new UsageError('--peer and --host-ip are for protocol-v1 firmware: add --scenario NAME (see docs/protocol-v1.md)');
-  const labels = parseLabels(flags.label);
+  const labels = labelsOf(flags);
   planDevices(flags.device, flags.duration, flags.pause); // bad device URIs fail before anything starts
   if (new Set(flags.device).size !== flags.device.length) throw new UsageError('the same --device is given twice');
   const flashed = await flashFirst(flags, labels);
@@ -195,7 +209,7 @@ async function run(flags: RunFlags): Promise<number> {
 
 /** Protocol-v1 firmware (docs/protocol-v1.md): the host chooses scenarios, durations and peers. */
 async function runV1(flags: RunFlags): Promise<number> {
-  const labels = parseLabels(flags.label);
+  const labels = labelsOf(flags);
   if (flags.device.length !== 1) throw new UsageError('protocol-v1 runs take one --device (the board under test) and an optional --peer');
   for (const uri of [flags.device[0]!, ...(flags.peer ? [flags.peer] : [])]) parseDeviceUri(uri);
   const plan = parsePlan(flags.scenario, flags.coex, SCENARIOS);
@@ -315,7 +329,7 @@ async function runIdf(flags: RunFlags): Promise<number> {
  * connecting or flashing fails, 130 when interrupted; EXIT.ok to go on measuring.
  */
 /**
- * With --flash: tag the run with what the image says it is (the app descriptor: firmware, ref, build,
+ * With --flash: tag the run with what the image says it is (the app descriptor: project, ref, build,
  * elf_sha256; a --label given by the user wins), then write it to every board.
  */
 async function flashFirst(flags: RunFlags, labels: Record<string, string>): Promise<number> {
@@ -354,3 +368,92 @@ async function flashFirst(flags: RunFlags, labels: Record<string, string>): Prom
     process.off('SIGTERM', onSignal);
   }
 }
+
+/** --firmware, else a simulator's own, else protocol-v1 when --scenario/--coex asks for it, else what the board prints. */
+async function chooseFamily(flags: RunFlags): Promise<FamilyName> {
+  if (flags.firmware) return flags.firmware;
+  const sim = familyOfSim(flags.device[0] ?? '');
+  if (sim) return sim;
+  if (flags.scenario.length || flags.coex.length) return 'espbench-v1';
+  if (flags.device.length === 1 && parseDeviceUri(flags.device[0]!).kind === 'serial') {
+    const seen = await detectFamily(flags.device[0]!, 3000).catch(() => null);
+    if (seen) {
+      if (!flags.quiet && !flags.json) process.stderr.write(`espbench: ${flags.device[0]} runs ${seen} firmware (--firmware to say so)\n`);
+      return seen;
+    }
+  }
+  return 'esp-hal';
+}
+
+/** --label pairs, plus `firmware=<family>` unless given. */
+function labelsOf(flags: RunFlags): Record<string, string> {
+  const labels = parseLabels(flags.label);
+  if (!labels.firmware && flags.firmware) labels.firmware = flags.firmware;
+  return labels;
+}
+
+/** ESP-IDF's iperf example: espbench drives its console and runs iperf 2 on this host. */
+async function runIdfIperfCli(flags: RunFlags): Promise<number> {
+  const labels = labelsOf(flags);
+  if (flags.device.length !== 1) throw new UsageError('--firmware esp-idf measures one --device');
+  if (flags.coex.length || flags.peer) throw new UsageError('ESP-IDF\'s iperf example has no BLE or coexistence scenarios: drop --coex/--peer');
+  const device = flags.device[0]!;
+  parseDeviceUri(device);
+  const scenarios = (flags.scenario.length ? flags.scenario : [...IDF_IPERF_SCENARIOS]) as IdfIperfScenario[];
+  const bad = scenarios.find((s) => !(IDF_IPERF_SCENARIOS as readonly string[]).includes(s));
+  if (bad) throw new UsageError(`--scenario ${bad}: ESP-IDF's iperf example measures ${IDF_IPERF_SCENARIOS.join(', ')}`);
+  const sim = device.startsWith('sim:');
+  const ssid = flags.ssid ?? process.env.ESPBENCH_WIFI_SSID ?? (sim ? 'espbench-ap' : undefined);
+  const password = flags.password ?? process.env.ESPBENCH_WIFI_PASSWORD ?? (sim ? 'espbench-pass' : '');
+  if (!ssid) throw new UsageError('--firmware esp-idf needs the access point the board joins: --ssid NAME (and $ESPBENCH_WIFI_PASSWORD)');
+  const hostIp = flags.hostIp ?? (flags.listen !== '0.0.0.0' && flags.listen !== '::' ? flags.listen : sim ? '127.0.0.1' : null);
+  if (!hostIp) throw new UsageError('--host-ip is needed: the address of this machine the board can reach (ip -4 addr; espbench doctor lists them)');
+  const flashed = await flashFirst(flags, labels);
+  if (flashed !== EXIT.ok) return flashed;
+  const store = new LocalStore(resolveResultsDir(flags.results));
+  const abort = new AbortController();
+  const onSigint = () => abort.abort();
+  process.on('SIGINT', onSigint);
+  const display = !flags.quiet && !flags.json && process.stderr.isTTY ? new ProgressDisplay(process.stderr) : null;
+  let outcome;
+  try {
+    outcome = await runIdfIperf({
+      device,
+      scenarios,
+      iterations: flags.iterations,
+      durationS: flags.duration,
+      labels,
+      hostIp,
+      ssid,
+      password,
+      udpBitsPerSecond: flags.udpRate * 8,
+      runId: newRunId(),
+      version: VERSION,
+      signal: abort.signal,
+      reset: flags.reset ?? false,
+      promptTimeoutS: flags.promptTimeout ?? 20,
+      onWarning: (line) => process.stderr.write(`espbench: warning: ${line}\n`),
+      ...(display ? { onProgress: (p: Progress) => display.update(p) } : {}),
+    });
+  } finally {
+    display?.stop();
+    process.off('SIGINT', onSigint);
+  }
+  const { record, raw } = outcome;
+  const file = await store.save(record);
+  await store.saveRawLog(record.runId, raw);
+  if (!flags.quiet) process.stderr.write(`espbench: saved run ${record.runId} (${record.status}) to ${file}\n`);
+  const target = influxTarget(flags);
+  if (target) {
+    const writer = openWriter(target, store.dir, (line) => process.stderr.write(`${line}\n`), flags);
+    new RunPublisher(writer).record(record);
+    const stats = await writer.close();
+    if (!flags.quiet) process.stderr.write(`espbench: ${writeSummary(target, stats)}\n`);
+  }
+  if (flags.json) process.stdout.write(JSON.stringify(record, null, 2) + '\n');
+  else if (!flags.quiet) process.stdout.write(resultsTable([record], colours(process.stdout)) + '\n');
+  if (record.error) process.stderr.write(`espbench: ${record.device.uri}: ${record.error}\n`);
+  if (abort.signal.aborted) return EXIT.interrupted;
+  return record.status === 'ok' ? EXIT.ok : EXIT.failed;
+}
+
