@@ -1,7 +1,8 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { requireCommand } from '@espbench/tools/testing';
+import { fileURLToPath } from 'node:url';
+import { ptyForCommand, requireCommand } from '@espbench/tools/testing';
 import { describe, expect, it } from 'vitest';
 import { espbench } from './cli.js';
 
@@ -30,6 +31,21 @@ describe('esp-hal vs ESP-IDF on the same scenario names', () => {
     expect(row.deltaPct).toBeGreaterThan(-36);
     expect(row.deltaPct).toBeLessThan(-30);
   }, 300_000);
+
+  it('a serial board is recognised by what it prints: the ESP-IDF console on a pty, no --firmware given', async () => {
+    requireCommand('iperf', 'iperf');
+    const simMain = fileURLToPath(import.meta.resolve('@espbench/firmware-fixtures/idf-iperf-sim/main'));
+    const pty = await ptyForCommand(process.execPath, [simMain, 'sim:esp32c6?fw=idf-iperf&report=2&rate=300000&ip=127.0.0.1&boot=0.1']);
+    try {
+      const results = mkdtempSync(join(tmpdir(), 'espbench-families-'));
+      const r = await espbench(['run', '-d', pty.path, '--duration', '2', '--host-ip', '127.0.0.1', '--ssid', 'espbench-ap', '--results', results], { env: { ESPBENCH_WIFI_PASSWORD: 'espbench-pass' }, timeoutMs: 90_000 });
+      expect(r.code, `${r.stderr}\n${r.stdout}`).toBe(0);
+      expect(r.stderr).toContain(`espbench: ${pty.path} runs esp-idf firmware (--firmware to say so)`);
+      for (const s of ['wifi-tcp-upload', 'wifi-tcp-download', 'wifi-udp-upload', 'wifi-udp-download']) expect(r.stdout).toMatch(new RegExp(`${s}\\s+ok`));
+    } finally {
+      await pty.close();
+    }
+  }, 120_000);
 
   it('bad input: an unknown family, esp-idf without an access point, a scenario the example cannot run', async () => {
     const unknown = await espbench(['run', '-d', '/dev/ttyACM0', '--firmware', 'zephyr']);

@@ -61,8 +61,8 @@ export function familyOfSim(uri: string): FamilyName | null {
 }
 
 /**
- * Listen to a board for up to `timeoutMs` (pressing Enter once, which makes a console print its
- * prompt) and name the family of the first line only one family prints; null when nothing told.
+ * Listen to a board for up to `timeoutMs` (pressing Enter a few times, which makes a console print
+ * its prompt) and name the family of the first line only one family prints; null when nothing told.
  */
 export async function detectFamily(uri: string, timeoutMs = 3000): Promise<FamilyName | null> {
   const sim = familyOfSim(uri);
@@ -83,7 +83,9 @@ export async function detectFamily(uri: string, timeoutMs = 3000): Promise<Famil
         clearTimeout(timer);
         resolve(null);
       });
+      // A console prints its prompt without a newline: the second Enter completes the prompt's line.
       void link.write('\n').catch(() => {});
+      for (const ms of [500, 1500]) setTimeout(() => void link.write('\n').catch(() => {}), ms).unref();
     });
   } finally {
     await link.close().catch(() => {});

@@ -305,22 +305,7 @@ async function runIdf(flags: RunFlags): Promise<number> {
   } finally {
     process.off('SIGINT', onSigint);
   }
-  const { record, raw } = outcome;
-  const file = await store.save(record);
-  await store.saveRawLog(record.runId, raw);
-  if (!flags.quiet) process.stderr.write(`espbench: saved run ${record.runId} (${record.status}) to ${file}\n`);
-  const target = influxTarget(flags);
-  if (target) {
-    const writer = openWriter(target, store.dir, (line) => process.stderr.write(`${line}\n`), flags);
-    new RunPublisher(writer).record(record);
-    const stats = await writer.close();
-    if (!flags.quiet) process.stderr.write(`espbench: ${writeSummary(target, stats)}\n`);
-  }
-  if (flags.json) process.stdout.write(JSON.stringify(record, null, 2) + '\n');
-  else if (!flags.quiet) process.stdout.write(resultsTable([record], colours(process.stdout)) + '\n');
-  if (record.error) process.stderr.write(`espbench: ${record.device.uri}: ${record.error}\n`);
-  if (abort.signal.aborted) return EXIT.interrupted;
-  return record.status === 'ok' ? EXIT.ok : EXIT.failed;
+  return finishOne(flags, store, outcome, abort.signal.aborted);
 }
 
 /**
@@ -369,13 +354,17 @@ async function flashFirst(flags: RunFlags, labels: Record<string, string>): Prom
   }
 }
 
-/** --firmware, else a simulator's own, else protocol-v1 when --scenario/--coex asks for it, else what the board prints. */
+/**
+ * --firmware, else a simulator's own, else protocol-v1 when --scenario/--coex asks for it, else what
+ * the board prints (not with --flash), else esp-hal's bench loop.
+ */
 async function chooseFamily(flags: RunFlags): Promise<FamilyName> {
   if (flags.firmware) return flags.firmware;
   const sim = familyOfSim(flags.device[0] ?? '');
   if (sim) return sim;
   if (flags.scenario.length || flags.coex.length) return 'espbench-v1';
-  if (flags.device.length === 1 && parseDeviceUri(flags.device[0]!).kind === 'serial') {
+  // With --flash the board is about to run something else: what it prints now says nothing.
+  if (flags.flash === undefined && flags.device.length === 1 && parseDeviceUri(flags.device[0]!).kind === 'serial') {
     const seen = await detectFamily(flags.device[0]!, 3000).catch(() => null);
     if (seen) {
       if (!flags.quiet && !flags.json) process.stderr.write(`espbench: ${flags.device[0]} runs ${seen} firmware (--firmware to say so)\n`);
@@ -439,6 +428,11 @@ async function runIdfIperfCli(flags: RunFlags): Promise<number> {
     display?.stop();
     process.off('SIGINT', onSigint);
   }
+  return finishOne(flags, store, outcome, abort.signal.aborted);
+}
+
+/** One board's finished run: stored with its serial bytes, published, printed; the exit status. */
+async function finishOne(flags: RunFlags, store: LocalStore, outcome: { record: RunRecord; raw: Buffer }, aborted: boolean): Promise<number> {
   const { record, raw } = outcome;
   const file = await store.save(record);
   await store.saveRawLog(record.runId, raw);
@@ -453,7 +447,7 @@ async function runIdfIperfCli(flags: RunFlags): Promise<number> {
   if (flags.json) process.stdout.write(JSON.stringify(record, null, 2) + '\n');
   else if (!flags.quiet) process.stdout.write(resultsTable([record], colours(process.stdout)) + '\n');
   if (record.error) process.stderr.write(`espbench: ${record.device.uri}: ${record.error}\n`);
-  if (abort.signal.aborted) return EXIT.interrupted;
+  if (aborted) return EXIT.interrupted;
   return record.status === 'ok' ? EXIT.ok : EXIT.failed;
 }
 
