@@ -10,7 +10,7 @@ import {
 } from '@grafana/grafana-foundation-sdk/dashboard';
 import { DATASOURCE, influxql } from './influx-query.js';
 import { RN, ident, matches } from './influxql.js';
-import { barchart, countProperties, deltaPercentProperties, organize, table, timeseries } from './panels.js';
+import { barchart, countProperties, deltaPercentProperties, organize, scatter, table, timeseries } from './panels.js';
 import * as q from './queries.js';
 import { tagVariable } from './variables.js';
 
@@ -162,6 +162,18 @@ export function releaseDashboard(): BuiltDashboard {
         .overrideByName('delta_pct', deltaPercentProperties())
         .overrideByName('n_baseline', countProperties())
         .overrideByName('n_candidate', countProperties()),
+    )
+    .withPanel(
+      scatter(
+        'Throughput vs RSSI',
+        "Host-measured throughput of each ok result (other radio idle) of $baseline and $candidate against the device under test's RSSI, one series per chip, scenario and ref. Only results with an RSSI: protocol-v1 firmware and ESP-IDF's iperf (from its scan); esp-hal's bench reports none.",
+        [influxql(q.releaseThroughputVsRssi()).table()],
+        'rssi',
+        'host_kibps',
+        ['chip', 'scenario', 'ref'],
+      )
+        .span(24)
+        .height(9),
     )
     .withRow(new RowBuilder('Per chip'))
     .withPanel(

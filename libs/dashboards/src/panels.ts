@@ -12,6 +12,7 @@ import {
 import { ThresholdsConfigBuilder, ThresholdsMode, type DataTransformerConfig, type DynamicConfigValue } from '@grafana/grafana-foundation-sdk/dashboard';
 import { PanelBuilder as TableBuilder } from '@grafana/grafana-foundation-sdk/table';
 import { PanelBuilder as TimeseriesBuilder } from '@grafana/grafana-foundation-sdk/timeseries';
+import { MatcherConfigBuilder, PanelBuilder as XYChartBuilder, PointShape, SeriesMapping, XYSeriesConfigBuilder, XYShowMode } from '@grafana/grafana-foundation-sdk/xychart';
 import { DATASOURCE, type InfluxQueryBuilder } from './influx-query.js';
 
 /** Grafana's unit id for KiB/s, what every espbench throughput figure is in. */
@@ -56,6 +57,40 @@ export function barchart(title: string, description: string, targets: InfluxQuer
     .showValue(VisibilityMode.Auto)
     .legend(legend())
     .tooltip(tooltip());
+}
+
+/** Grafana's unit id for dBm. */
+export const DBM = 'dBm';
+
+/**
+ * A scatter of `yField` (KiB/s) against `xField` from a table-format query: `partitionBy` tag
+ * columns split the rows into one frame (one coloured series) per chip x scenario x ...
+ */
+export function scatter(title: string, description: string, targets: InfluxQueryBuilder[], xField: string, yField: string, partitionBy: string[]): XYChartBuilder {
+  const byName = (name: string) => ({ matcher: new MatcherConfigBuilder().id('byName').options(name).build() });
+  return new XYChartBuilder()
+    .title(title)
+    .description(description)
+    .datasource(DATASOURCE)
+    .targets(targets)
+    .unit(KIBPS)
+    .decimals(1)
+    .min(0)
+    .mapping(SeriesMapping.Auto)
+    .series([new XYSeriesConfigBuilder().x(byName(xField)).y(byName(yField))])
+    .show(XYShowMode.Points)
+    .pointShape(PointShape.Circle)
+    .pointSize({ fixed: 6 })
+    .legend(legend())
+    .tooltip(tooltip())
+    .withTransformation({ id: 'partitionByValues', options: { fields: partitionBy, keepFields: false, naming: { asLabels: true } } })
+    .overrideByName(xField, [
+      { id: 'unit', value: DBM },
+      { id: 'decimals', value: 0 },
+      { id: 'min', value: null },
+      { id: 'custom.axisLabel', value: 'RSSI (dBm)' },
+    ])
+    .overrideByName(yField, [{ id: 'custom.axisLabel', value: 'KiB/s' }]);
 }
 
 /** Organize: hide columns (always `Time`, meaningless for an aggregate over the range) and rename. */

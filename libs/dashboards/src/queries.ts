@@ -119,6 +119,21 @@ export function releaseComparison(by: 'chip-scenario' | 'scenario'): string {
   );
 }
 
+/**
+ * Throughput against RSSI: every ok result (other radio idle) of the baseline and candidate refs
+ * that has an RSSI, one row each (rssi, host_kibps) tagged with chip, scenario and ref. RSSI is the
+ * device under test's, from protocol-v1 details or ESP-IDF's scan; esp-hal results have none and
+ * are left out by the field condition (any real dBm value is above -200).
+ */
+export function releaseThroughputVsRssi(): string {
+  const rssi = R.field('rssi');
+  const refs = `(${matches(R.tag('ref'), 'baseline')} OR ${matches(R.tag('ref'), 'candidate')})`;
+  return (
+    `SELECT ${rssi} AS "rssi", ${kibps} AS "host_kibps" FROM ${R.m} ` +
+    `WHERE ${aloneResults(refs, `${rssi} > -200`)} GROUP BY ${chipScenario}, ${R.tag('ref')}`
+  );
+}
+
 const coexResults = (which: string) => where(OK, which, ...RESULT_FILTERS, TIME_FILTER);
 
 /**

@@ -5,6 +5,7 @@ import * as barchart from '@grafana/grafana-foundation-sdk/barchart';
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import * as table from '@grafana/grafana-foundation-sdk/table';
 import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
+import * as xychart from '@grafana/grafana-foundation-sdk/xychart';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import { DATASOURCE_UID, KIBPS, buildDashboards, dashboardPanels, dashboardQueries, type InfluxQueryJson } from '../src/index.js';
@@ -34,6 +35,7 @@ describe('dashboard models', () => {
       timeseries: timeseries.defaultOptions(),
       table: table.defaultOptions(),
       barchart: barchart.defaultOptions(),
+      xychart: xychart.defaultOptions(),
     };
     for (const d of built) {
       expect(Object.keys(d.json)).toEqual(expect.arrayContaining(required(dashboard.defaultDashboard())));
@@ -138,6 +140,7 @@ import type * as cog from '@grafana/grafana-foundation-sdk/cog';
 import type * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import type * as table from '@grafana/grafana-foundation-sdk/table';
 import type * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
+import type * as xychart from '@grafana/grafana-foundation-sdk/xychart';
 import type { InfluxQueryJson } from '../src/influx-query.js';
 
 type Json<T> = 0 extends 1 & T ? T
@@ -159,7 +162,8 @@ type PanelOf<T extends string, O, C> = Omit<Json<dashboard.Panel>, 'type' | 'opt
 type AnyPanel =
   | PanelOf<'timeseries', timeseries.Options, timeseries.FieldConfig>
   | PanelOf<'table', table.Options, table.FieldConfig>
-  | PanelOf<'barchart', barchart.Options, barchart.FieldConfig>;
+  | PanelOf<'barchart', barchart.Options, barchart.FieldConfig>
+  | PanelOf<'xychart', xychart.Options, xychart.FieldConfig>;
 type Row = Omit<Json<dashboard.RowPanel>, 'panels'> & { panels: AnyPanel[] };
 type DashboardJson = Omit<Json<dashboard.Dashboard>, 'panels'> & { panels: (AnyPanel | Row)[] };
 

@@ -37,6 +37,27 @@ export function earlierCopy(r: RunRecord, days: number, scale: number): RunRecor
   };
 }
 
+/**
+ * The record with the device under test's RSSI and channel in each result's board report, as
+ * protocol-v1 firmware and ESP-IDF's iperf runs record them (`boards[0].details`). esp-hal's bench
+ * loop, which the simulator speaks, reports none: the records from runBench have no boards.
+ */
+export function withRssi(r: RunRecord, rssiOf: (x: Result) => number): RunRecord {
+  return {
+    ...r,
+    results: r.results.map((x) => ({
+      ...x,
+      boards: [{ uri: r.device.uri, role: 'receiver', bleRole: null, bytes: x.bytes, ms: Math.round(x.durationS * 1000), kibps: x.hostKiBps ?? 0, details: { rssi: rssiOf(x), channel: 6 } }],
+    })),
+  };
+}
+
+/** The RSSI a result's board reported, when it reported one. */
+export function rssiOf(x: Result): number | null {
+  const v = x.boards?.[0]?.details.rssi;
+  return typeof v === 'number' ? v : null;
+}
+
 /** What is in the database: a record and the coex tag its results carry. */
 export interface Entry {
   record: RunRecord;

@@ -21,7 +21,9 @@ import {
   median,
   nearestRank50,
   resultRows,
+  rssiOf,
   runIdAt,
+  withRssi,
   write,
   type Entry,
   type Row,
@@ -37,7 +39,9 @@ import {
  * in round 2, esp32c6), v1.1.0 on rig "lab2" (both chips, 10 % slower). For the nightly table, 16
  * earlier copies of each record, one per day back, throughput scaled, new run ids (synthetic history
  * built from the real records and written with the same pointsForRecord). The coexistence test adds
- * copies of the real results tagged with a coexistence scenario.
+ * copies of the real results tagged with a coexistence scenario. The simulator speaks esp-hal's
+ * bench loop, which reports no RSSI; the history copies of even days carry one in their board
+ * report (as protocol-v1 and ESP-IDF runs do), so "Throughput vs RSSI" has results with and without.
  */
 
 const CHIPS = ['esp32c3', 'esp32c6'];
@@ -69,7 +73,10 @@ beforeAll(async () => {
   real = (await Promise.all([bench('v1.0.0', 'lab', 1_000_000, '&fault=reset@2:upload'), bench('v1.1.0', 'lab2', 900_000)])).flat();
   for (const r of real) entries.push({ record: r, coex: 'alone' });
   for (const r of real) {
-    for (let days = 1; days <= HISTORY_DAYS; days++) entries.push({ record: earlierCopy(r, days, 1 + ((days * 7) % 11) / 100), coex: 'alone' });
+    for (let days = 1; days <= HISTORY_DAYS; days++) {
+      const copy = earlierCopy(r, days, 1 + ((days * 7) % 11) / 100);
+      entries.push({ record: days % 2 ? copy : withRssi(copy, (x) => -40 - ((days * 3 + x.iteration * 5) % 37)), coex: 'alone' });
+    }
   }
   await write(influxd, entries);
   dashboards = new Map(buildDashboards().map((d) => [d.uid, d]));
@@ -336,6 +343,26 @@ describe('release comparison', () => {
         expect(num(row.candidate)).toBeCloseTo(want.get(row.scenario as string)!.candidate, 6);
       }
     }
+  });
+});
+
+describe('release comparison: throughput vs RSSI', () => {
+  it('one point per ok result with an RSSI of either ref, per chip x scenario x ref; results without RSSI left out', async () => {
+    const q = panelQuery('espbench-release', 'Throughput vs RSSI');
+    expect(q.panel?.type).toBe('xychart');
+    const key = (r: Record<string, unknown>) =>
+      `${r.chip} ${r.scenario} ${r.ref} ${r.rssi} ${(r.host_kibps as number).toFixed(6)}`;
+    for (const refs of [['v1.0.0', 'v1.1.0'], ['v1.1.0', 'v1.1.0']]) {
+      const got = await run(q.query, { ...ALL, baseline: refs[0]!, candidate: refs[1]! });
+      const want = resultRows(entries).filter((r) => ok(r) && r.coex === 'alone' && refs.includes(r.ref) && rssiOf(r) !== null);
+      expect(want.length).toBeGreaterThan(0);
+      expect(resultRows(entries).some((r) => ok(r) && rssiOf(r) === null)).toBe(true);
+      expect(got.map(key).sort()).toEqual(want.map((r) => key({ ...r, rssi: rssiOf(r), host_kibps: r.hostKiBps })).sort());
+    }
+    // One chip and scenario only.
+    const one = await run(q.query, { ...ALL, chip: ['esp32c6'], scenario: ['wifi-tcp-upload'], baseline: 'v1.0.0', candidate: 'v1.1.0' });
+    expect(one.length).toBeGreaterThan(0);
+    expect(new Set(one.map((r) => `${r.chip} ${r.scenario}`))).toEqual(new Set(['esp32c6 wifi-tcp-upload']));
   });
 });
 

@@ -76,15 +76,21 @@ export function resultPoint(ctx: RunContext, r: Result): SeriesPoint {
   };
 }
 
-/** Coexistence, UDP and radio facts of protocol-v1 results (absent for esp-hal's bench loop). */
+/**
+ * Coexistence, UDP and radio facts. RSSI and channel come from the device under test's report
+ * (`boards[0]`): protocol-v1 result details, or ESP-IDF's scan before an iperf run. esp-hal's bench
+ * loop reports neither.
+ */
 function linkFields(r: Result): SeriesPoint['fields'] {
   const d = r.boards?.[0]?.details ?? {};
-  const num = (v: unknown) => (typeof v === 'number' ? v : null);
+  const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+  const channel = num(d.channel);
   return {
     degradation_pct: float(r.degradationPct),
     loss_pct: float(r.udp?.lossPct),
     jitter_ms: float(r.udp?.jitterMs),
     rssi: float(num(d.rssi)),
+    channel: channel === null ? null : int(channel),
     phy: str(typeof d.phy === 'string' ? d.phy : null),
     mtu: num(d.mtu) === null ? null : int(d.mtu as number),
     conn_interval_ms: float(num(d.conn_interval_ms)),

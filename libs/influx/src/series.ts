@@ -28,6 +28,7 @@ export const RESULT = {
     loss_pct: 'float',
     jitter_ms: 'float',
     rssi: 'float',
+    channel: 'integer',
     phy: 'string',
     mtu: 'integer',
     conn_interval_ms: 'float',

@@ -127,10 +127,28 @@ export const CLIENT_JS = String.raw`
     return opt;
   }
 
+  function rssiChart(d) {
+    var opt = base('Throughput vs RSSI', 'host KiB/s of each ok result against the RSSI its board reported');
+    opt.legend = { top: 46, left: 8, right: 8, type: 'scroll', textStyle: { color: '#222' } };
+    opt.grid.top = 90;
+    opt.xAxis = { type: 'value', name: 'RSSI (dBm)', nameLocation: 'middle', nameGap: 28, nameTextStyle: { fontWeight: 'bold', color: '#222' },
+      min: d.x.min, max: d.x.max, interval: 5, axisLine: { show: true, onZero: false, lineStyle: { color: '#555' } }, axisLabel: { color: '#333' }, splitLine: { lineStyle: { color: '#eee' } } };
+    opt.yAxis = yAxes(d.y);
+    opt.tooltip.formatter = function (p) {
+      var pt = p.data;
+      return esc(p.seriesName) + '<br>RSSI ' + esc(pt[0]) + ' dBm<br>run ' + esc(pt[2]) + ' #' + esc(pt[3]) + '<br>' + esc(both(pt[1]));
+    };
+    opt.series = d.series.map(function (s) {
+      return { type: 'scatter', name: s.name, data: s.points, symbolSize: 8, itemStyle: { color: s.colour, opacity: 0.85, borderColor: '#fff', borderWidth: 1 } };
+    });
+    return opt;
+  }
+
   var builders = {
     box: function (i) { return boxChart(data.distributions[i]); },
     timeline: function (i) { return timelineChart(data.timeline[i]); },
     detail: function () { return detailChart(data.detail); },
+    rssi: function () { return rssiChart(data.rssi); },
   };
 
   var nodes = document.querySelectorAll('[data-chart]');

@@ -75,6 +75,17 @@ export interface DetailData {
   series: { scenario: string; iteration: number; status: string; colour: string; points: IntervalPoint[] }[];
 }
 
+/** [device under test's RSSI in dBm, host KiB/s, run id, iteration] */
+export type RssiPoint = [number, number, string, number];
+
+/** Throughput against RSSI: ok results whose board reported an RSSI, one series per ref x chip x scenario. */
+export interface RssiData {
+  /** The RSSI axis, dBm: the values' range widened to multiples of 5 with a step of room each side. */
+  x: { min: number; max: number };
+  y: AxisRange;
+  series: { ref: string; chip: string; scenario: string; name: string; colour: string; points: RssiPoint[] }[];
+}
+
 export interface RunMeta {
   runId: string;
   startedAt: string;
@@ -101,6 +112,8 @@ export interface ReportData {
   distributions: DistributionData[];
   timeline: TimelineData[];
   detail: DetailData | null;
+  /** Null when no chosen result has an RSSI (esp-hal's bench loop reports none). */
+  rssi: RssiData | null;
   runs: RunMeta[];
 }
 
@@ -191,6 +204,44 @@ function timeline(runs: readonly RunRecord[], colours: Map<string, string>, filt
   });
 }
 
+/**
+ * The device under test's RSSI of a result, dBm: `boards[0].details.rssi`, as protocol-v1 firmware
+ * reports it and ESP-IDF iperf runs record it from the scan; null when absent.
+ */
+export function resultRssi(r: RunRecord['results'][number]): number | null {
+  const v = r.boards?.[0]?.details.rssi;
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
+}
+
+function rssiData(runs: readonly RunRecord[], filter?: SampleFilter): RssiData | null {
+  const series = new Map<string, RssiData['series'][number]>();
+  for (const run of runs) {
+    const chip = run.device.chip ?? 'unknown';
+    const ref = refOf(run);
+    for (const r of run.results) {
+      const rssi = resultRssi(r);
+      if (rssi === null || r.status !== 'ok' || r.hostKiBps === null || !wanted(filter, chip, r.scenario)) continue;
+      const scenario = groupName(r.scenario, r.coex);
+      const name = `${ref} · ${chip} · ${scenario}`;
+      let s = series.get(name);
+      if (!s) series.set(name, (s = { ref, chip, scenario, name, colour: '', points: [] }));
+      s.points.push([rssi, r.hostKiBps, run.runId, r.iteration]);
+    }
+  }
+  if (!series.size) return null;
+  const list = [...series.values()].sort((a, b) => compareKeys(a, b) || (a.ref < b.ref ? -1 : a.ref > b.ref ? 1 : 0));
+  list.forEach((s, i) => {
+    s.colour = OKABE_ITO[i % OKABE_ITO.length]!;
+    s.points.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  });
+  const xs = list.flatMap((s) => s.points.map((p) => p[0]));
+  return {
+    x: { min: Math.floor(Math.min(...xs) / 5) * 5 - 5, max: Math.ceil(Math.max(...xs) / 5) * 5 + 5 },
+    y: axisRange(list.flatMap((s) => s.points.map((p) => p[1]))),
+    series: list,
+  };
+}
+
 function detail(run: RunRecord, filter?: SampleFilter): DetailData {
   const chip = run.device.chip ?? 'unknown';
   const series = run.results
@@ -250,6 +301,7 @@ export function buildReportData(input: ReportInput): ReportData {
     distributions: c ? distributions(c) : [],
     timeline: timeline(runs, colours, input.filter),
     detail: detailRun ? detail(detailRun, input.filter) : null,
+    rssi: rssiData(runs, input.filter),
     runs: runs.map(runMeta),
   };
 }

@@ -137,6 +137,16 @@ ${d.distributions.map((x, i) => chartDiv('box', i, `distribution of ${x.chip} ${
 ${d.timeline.length ? `<div class="grid">\n${d.timeline.map((x, i) => chartDiv('timeline', i, `throughput over time of ${x.chip} ${x.scenario}`)).join('\n')}\n</div>` : '<p class="note">No ok results in the chosen runs.</p>'}
 </section>`);
 
+  if (d.rssi) {
+    nav.push('<a href="#rssi">Throughput vs RSSI</a>');
+    const n = d.rssi.series.reduce((a, x) => a + x.points.length, 0);
+    sections.push(`<section id="rssi">
+<h2>Throughput vs RSSI</h2>
+<p class="note">Host KiB/s of each ok result against the RSSI the device under test reported for it (protocol-v1 result details, or ESP-IDF's scan of the AP before an iperf run; esp-hal's bench loop reports none): ${n} result(s), one series per ref × chip × scenario.</p>
+${chartDiv('rssi', 0, 'throughput against RSSI', true)}
+</section>`);
+  }
+
   nav.push('<a href="#intervals">Intervals</a>');
   sections.push(`<section id="intervals">
 <h2>Intervals of one run</h2>

@@ -7,7 +7,7 @@ import { requireCommand } from '@espbench/tools/testing';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildReport, MBIT_PER_KIB } from '../src/index.js';
-import { HOSTILE, twoRefs } from './fixture.js';
+import { HOSTILE, twoRefs, withRssi } from './fixture.js';
 
 const ARTIFACTS = fileURLToPath(new URL('../test-artifacts/', import.meta.url));
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -254,6 +254,41 @@ describe('the report in a real browser (Chromium, offline)', () => {
     expect(await page.innerText('#intervals')).toContain('This run has no interval samples.');
     const rows = await page.$$eval('#comparison-table tbody tr', (trs) => trs.map((tr) => (tr as HTMLElement).innerText));
     expect(rows[3]).toMatch(/^esp32c6\twifi-tcp-download\t0\/3\t0\/0\t-\t-\t[\d.]+\t[\d.]+\t- → [\d.]+\t-\t-\t-\tnot enough data\t/);
+    await page.context().close();
+  }, 60_000);
+
+  it('throughput vs RSSI: a scatter with RSSI (dBm) and KiB/s axes when results carry an RSSI', async () => {
+    // v1.0.0 runs report no RSSI (as esp-hal's bench loop), v1.1.0 runs do.
+    const records = withRssi(twoRefs(), (r) => r.labels.ref === 'v1.0.0');
+    const { page, network, errors, dialogs } = await open('rssi.html', buildReport({ runs: records }));
+    expect(network).toEqual([]);
+    expect(errors).toEqual([]);
+    expect(dialogs).toEqual([]);
+    const list = await charts(page);
+    expect(list.map((c) => c.kind)).toEqual([...Array(6).fill('timeline'), 'rssi', 'detail']);
+    expectChartsDrawn(list);
+    const rssi = list.find((c) => c.kind === 'rssi')!;
+    expect(rssi.texts).toEqual(expect.arrayContaining(['Throughput vs RSSI', 'RSSI (dBm)', 'KiB/s', 'v1.1.0 · esp32c3 · wifi-tcp-download']));
+    // Negative dBm ticks on the x axis.
+    expect(rssi.texts.filter((t) => /^-\d+$/.test(t)).length).toBeGreaterThan(2);
+    const opt = await page.$eval('[data-chart="rssi"]', (el) => {
+      type Opt = { xAxis: { name: string; type: string }[]; yAxis: { name: string }[]; series: { type: string; name: string; data: unknown[] }[] };
+      const chart = (window as unknown as { echarts: { getInstanceByDom(e: Element): { getOption(): Opt; dispatchAction(a: object): void } } }).echarts.getInstanceByDom(el);
+      const o = chart.getOption();
+      chart.dispatchAction({ type: 'showTip', seriesIndex: 0, dataIndex: 0 });
+      const tip = Array.from(el.querySelectorAll('div')).find((d) => d.style.position === 'absolute' && d.innerText.includes('KiB/s'))?.innerText ?? '';
+      chart.dispatchAction({ type: 'hideTip' });
+      return { x: o.xAxis.map((a) => [a.type, a.name]), y: o.yAxis.map((a) => a.name), series: o.series.map((x) => [x.type, x.name, x.data.length]), tip };
+    });
+    expect(opt.x).toEqual([['value', 'RSSI (dBm)']]);
+    expect(opt.y).toEqual(['KiB/s', 'Mbit/s']);
+    expect(opt.series.every(([type]) => type === 'scatter')).toBe(true);
+    expect(opt.series.map(([, name]) => name)).toEqual(['esp32c3', 'esp32c6'].flatMap((chip) => ['wifi-tcp-download', 'wifi-tcp-updown', 'wifi-tcp-upload'].map((sc) => `v1.1.0 · ${chip} · ${sc}`)));
+    expect(opt.series.reduce((a, [, , n]) => a + (n as number), 0)).toBe(35); // every ok v1.1.0 result; the failed upload is not plotted
+    expect(opt.tip).toMatch(/^v1\.1\.0 · esp32c3 · wifi-tcp-download\nRSSI -\d+ dBm\nrun 2026111[78]-020000-v110c3 #\d\n[\d.]+ KiB\/s \([\d.]+ Mbit\/s\)$/);
+    expect(await page.innerText('nav')).toContain('Throughput vs RSSI');
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: join(ARTIFACTS, 'report-rssi.png'), fullPage: true });
     await page.context().close();
   }, 60_000);
 

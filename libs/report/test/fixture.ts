@@ -115,3 +115,22 @@ export function twoRefs(): RunRecord[] {
   }
   return runs;
 }
+
+/**
+ * The records with the device under test's RSSI and channel in each result's board report
+ * (`boards[0].details`), as protocol-v1 firmware and ESP-IDF iperf runs record them, except the
+ * runs `skip` names (esp-hal's bench loop reports none). RSSI falls with the run and the iteration.
+ */
+export function withRssi(records: RunRecord[], skip: (r: RunRecord) => boolean = () => false): RunRecord[] {
+  return records.map((run, k) =>
+    skip(run)
+      ? run
+      : {
+          ...run,
+          results: run.results.map((r) => ({
+            ...r,
+            boards: [{ uri: run.device.uri, role: 'receiver', bleRole: null, bytes: r.bytes, ms: Math.round(r.durationS * 1000), kibps: r.hostKiBps ?? 0, details: { rssi: -42 - (k % 4) * 6 - r.iteration * 2, channel: 6 } }],
+          })),
+        },
+  );
+}

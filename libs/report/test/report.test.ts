@@ -1,7 +1,7 @@
 import { compareRuns, samplesFromRecords } from '@espbench/compare';
 import { describe, expect, it } from 'vitest';
 import { axisRange, buildReport, buildReportData, escapeHtml, intervalRates, jsonForScript, kibToMbit, MBIT_PER_KIB, type ReportData, type ReportInput } from '../src/index.js';
-import { HOSTILE, makeRun, twoRefs } from './fixture.js';
+import { HOSTILE, makeRun, twoRefs, withRssi } from './fixture.js';
 
 const STUB = 'window.echarts = { init: function () {} };';
 
@@ -154,6 +154,33 @@ describe('buildReport', () => {
   it('chip and scenario filters narrow the charts', () => {
     const data = buildReportData({ runs: twoRefs(), filter: { chips: ['esp32c6'], scenarios: ['wifi-tcp-upload'] }, echartsSource: STUB });
     expect(data.timeline.map((t) => `${t.chip} ${t.scenario}`)).toEqual(['esp32c6 wifi-tcp-upload']);
+  });
+
+  it('throughput vs RSSI: only when a chosen result has an RSSI, one point per ok result that has one', () => {
+    const plain = buildReport({ runs: twoRefs(), echartsSource: STUB });
+    expect(plain).not.toContain('data-chart="rssi"');
+    expect(plain).not.toContain('id="rssi"');
+    expect(dataOf(plain).rssi).toBeNull();
+
+    // v1.0.0 runs without RSSI (as esp-hal's bench loop), v1.1.0 runs with it.
+    const runs = withRssi(twoRefs(), (r) => r.labels.ref === 'v1.0.0');
+    const html = buildReport({ runs, echartsSource: STUB });
+    expect(html.match(/data-chart="rssi"/g)).toHaveLength(1);
+    const d = dataOf(html).rssi!;
+    expect(d.series.map((s) => s.name)).toEqual(['esp32c3', 'esp32c6'].flatMap((chip) => ['wifi-tcp-download', 'wifi-tcp-updown', 'wifi-tcp-upload'].map((sc) => `v1.1.0 · ${chip} · ${sc}`)));
+    const want = runs
+      .filter((r) => r.labels.ref === 'v1.1.0')
+      .flatMap((run) => run.results.filter((r) => r.status === 'ok').map((r) => [r.boards![0]!.details.rssi, r.hostKiBps, run.runId, r.iteration]));
+    expect(d.series.flatMap((s) => s.points).sort()).toEqual(want.sort());
+    expect(want).toHaveLength(35); // 4 runs x 9 results, one failed upload
+    const xs = want.map((p) => p[0] as number);
+    expect(d.x.min).toBeLessThan(Math.min(...xs));
+    expect(d.x.max).toBeGreaterThan(Math.max(...xs));
+    expect(Math.abs(d.x.min % 5)).toBe(0);
+    // Filters narrow it as the other charts.
+    const one = buildReportData({ runs, filter: { chips: ['esp32c6'], scenarios: ['wifi-tcp-upload'] } }).rssi!;
+    expect(one.series.map((s) => s.name)).toEqual(['v1.1.0 · esp32c6 · wifi-tcp-upload']);
+    expect(buildReportData({ runs, filter: { chips: ['esp32c9'] } }).rssi).toBeNull();
   });
 
   it('inlines the real ECharts bundle', () => {
