@@ -309,13 +309,10 @@ async function runIdf(flags: RunFlags): Promise<number> {
 }
 
 /**
- * --flash: writes the image to every serial --device with the user's espflash (@espbench/flash) before
- * the run. Exit 2 when espflash is missing, the image is unusable or built for another chip, 1 when
- * connecting or flashing fails, 130 when interrupted; EXIT.ok to go on measuring.
- */
-/**
- * With --flash: tag the run with what the image says it is (the app descriptor: project, ref, build,
- * elf_sha256; a --label given by the user wins), then write it to every board.
+ * --flash: tags the run with what the image says it is (the app descriptor: project, ref, build,
+ * elf_sha256; a --label given by the user wins), then writes the image to every serial --device with
+ * the user's espflash (@espbench/flash). Exit 2 when espflash is missing, the image is unusable or
+ * built for another chip, 1 when connecting or flashing fails, 130 when interrupted; EXIT.ok to go on.
  */
 async function flashFirst(flags: RunFlags, labels: Record<string, string>): Promise<number> {
   if (flags.flash === undefined) {
