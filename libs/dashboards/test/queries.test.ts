@@ -204,7 +204,9 @@ describe('nightly', () => {
       expect(got.map((r) => `${r.chip} ${r.scenario}`).sort()).toEqual([...want.keys()].sort());
       for (const row of got) {
         const w = want.get(`${row.chip} ${row.scenario}`)!;
-        expect(num(row.runs)).toBe(queries.PREVIOUS_RUNS);
+        // 14 unless a simulated run in the fixture had a failed result (a loaded machine): then what the records say.
+        expect(num(row.runs)).toBe(w.runs);
+        expect(w.runs).toBeGreaterThanOrEqual(5);
         expect(num(row.latest)).toBeCloseTo(w.latest, 6);
         expect(num(row.previous)).toBeCloseTo(w.previous, 6);
         expect(num(row.delta_pct)).toBeCloseTo(w.delta, 6);

@@ -128,7 +128,20 @@ bind-address = "127.0.0.1:${rpcPort}"
       q: `CREATE USER "${opts.admin.user}" WITH PASSWORD '${opts.admin.password.replace(/'/g, "\\'")}' WITH ALL PRIVILEGES`,
     });
     const res = await fetch(`${url}/query?${params}`, { method: 'POST' });
-    if (!res.ok) throw new Error(`could not create the influxd admin user: ${await res.text()}`);
+    const text = await res.text();
+    if (!res.ok || /"error"/.test(text)) throw new Error(`could not create the influxd admin user: ${text}`);
+    // Seen on a loaded machine: a statement right after CREATE USER was still refused with "create
+    // admin user first". Wait until the user answers an authenticated query.
+    const until = Date.now() + 10_000;
+    for (;;) {
+      try {
+        await query('SHOW USERS');
+        break;
+      } catch (err) {
+        if (Date.now() > until) throw err;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
   }
   return {
     url,
