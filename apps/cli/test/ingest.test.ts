@@ -5,10 +5,12 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pointsForRecord } from '@espbench/influx';
 import { connectBroker, encodeMessage, NO_MATCHING_SUBSCRIBERS, PAYLOAD_VERSION, publishMessage, topics, type BrokerConnection, type RunIntervals } from '@espbench/mqtt';
-import { RUN_RECORD_VERSION, type Result, type RunRecord } from '@espbench/schema';
+import type { RunRecord } from '@espbench/schema';
 import { rows, startInfluxd, startMosquitto, type Influxd, type Mosquitto } from '@espbench/tools/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { espbench, type CliResult } from './cli.js';
+// The same valid one-round records the MQTT library's tests publish.
+import { record } from '../../../libs/mqtt/test/fixtures.js';
 
 const INGEST_PASSWORD = 'mqtt-s3cret-pw';
 const INFLUX_PASSWORD = 'influx-s3cret-pw';
@@ -41,44 +43,6 @@ afterAll(async () => {
 });
 
 const T0 = Date.parse('2026-11-01T02:00:00.000Z');
-
-function result(scenario: Result['scenario'], startMs: number, kibps: number): Result {
-  return {
-    scenario,
-    iteration: 1,
-    status: 'ok',
-    failure: null,
-    deviceKiBps: Math.floor(kibps),
-    hostKiBps: kibps,
-    bytes: Math.round(kibps * 1024 * 3),
-    durationS: 3,
-    startedAt: new Date(startMs).toISOString(),
-    endedAt: new Date(startMs + 3500).toISOString(),
-    hostTxBytes: 0,
-    hostRxBytes: 0,
-    intervals: [1, 2, 3].map((t) => ({ t, bytes: Math.round(kibps * 1024) + t })),
-  };
-}
-
-/** A valid one-round RunRecord of esp-hal's bench loop on `rig`, `n` minutes after T0. */
-function record(runId: string, rig: string, n: number): RunRecord {
-  const start = T0 + n * 60_000;
-  return {
-    version: RUN_RECORD_VERSION,
-    runId,
-    startedAt: new Date(start).toISOString(),
-    endedAt: new Date(start + 20_000).toISOString(),
-    status: 'ok',
-    error: null,
-    device: { uri: '/dev/ttyACM0', chip: 'esp32c3', ip: '192.168.1.50', resetReason: null },
-    labels: { rig, ref: 'v1.0.0' },
-    host: { hostname: `${rig}-host`, platform: 'linux', espbenchVersion: '0.1.0', listen: '0.0.0.0', portBase: 4321 },
-    testDurationS: 3,
-    iterations: 1,
-    results: [result('wifi-tcp-download', start + 1000, 970.5 + n), result('wifi-tcp-upload', start + 6000, 980.25 + n), result('wifi-tcp-updown', start + 11000, 480.125 + n)],
-    log: [{ t: 0, line: 'ESP-ROM:esp32c3-api1-20210207' }],
-  };
-}
 
 /** `count` live samples of a run still going, 0.5 s apart from sample `from` on. */
 function liveSamples(runId: string, rig: string, count: number, from: number): RunIntervals {
