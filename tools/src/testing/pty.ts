@@ -124,10 +124,10 @@ export async function replugablePty(file: string, args: string[]): Promise<Replu
     }
     // The board first, so socat reaps it; then socat, which removes its link.
     if (boardPid !== null && alive(boardPid)) {
-      process.kill(boardPid, 'SIGTERM');
+      signalIfAlive(boardPid, 'SIGTERM');
       const deadline = Date.now() + 5000;
       while (alive(boardPid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-      if (alive(boardPid)) process.kill(boardPid, 'SIGKILL');
+      signalIfAlive(boardPid, 'SIGKILL');
     }
     if (proc.exitCode === null && proc.signalCode === null) {
       const exited = new Promise((r) => proc.once('close', r));
@@ -151,4 +151,13 @@ export async function replugablePty(file: string, args: string[]): Promise<Replu
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** A process that ends between the check and the signal (ESRCH) is what we wanted anyway. */
+function signalIfAlive(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+  }
 }
